@@ -1,0 +1,196 @@
+"""The ``replaykit`` command: a thin shell over the core, with one error boundary.
+
+Exit codes: 0 ok, 1 checks or replay failed, 2 usage or config error, 3 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from replaykit import __version__
+from replaykit.errors import ReplaykitError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--connector-dir",
+        metavar="DIR",
+        help="connector directory (default: [tool.replaykit] connector_dir, else the current one)",
+    )
+    parser.add_argument(
+        "--cassette-dir",
+        metavar="DIR",
+        help="where cassettes and the invocation index live (default: <connector-dir>/cassettes)",
+    )
+    parser.add_argument(
+        "--connector-command",
+        metavar="CMD",
+        help="how to run the connector: a console script, 'python main.py' or 'python -m module' "
+        "(default: auto-detected from manifest.yaml, main.py or pyproject.toml)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        dest="timeout_seconds",
+        metavar="SECONDS",
+        help="time limit of one connector invocation (default 900)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replaykit",
+        description="Record an Airbyte connector's API traffic once into scrubbed cassettes, then replay its "
+        "acceptance checks offline and deterministically.",
+    )
+    parser.add_argument("--version", action="version", version=f"replaykit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    record = commands.add_parser(
+        "record",
+        help="run the acceptance plan against the live API and record scrubbed cassettes",
+        description="Run every connector invocation the acceptance checks need (spec, check, discover, reads) "
+        "against the live API, record each one's HTTP traffic into a scrubbed cassette, and write "
+        "the invocation index and expected records. A failed recording leaves the previous one "
+        "untouched.",
+    )
+    record.add_argument(
+        "--config", metavar="PATH", help="the connector config with real credentials (default: secrets/config.json)"
+    )
+    record.add_argument(
+        "--secret",
+        action="append",
+        dest="secrets",
+        metavar="NAME",
+        help="a config field whose value is secret (repeatable; added to the detected ones)",
+    )
+    _common(record)
+    record.set_defaults(handler=_record)
+
+    replay = commands.add_parser(
+        "replay",
+        help="re-run the recorded invocations offline and compare them with the recording",
+        description="Re-run every recorded invocation against its cassette with the network blocked and the "
+        "clock frozen at the recorded instant; fail (exit 1) when a request has no recording or "
+        "the records or final states differ.",
+    )
+    replay.add_argument("--only", action="append", metavar="INVOCATION", help="replay only this invocation id")
+    _common(replay)
+    replay.set_defaults(handler=_replay)
+
+    scan = commands.add_parser(
+        "scan",
+        help="find secrets in cassettes, expected records and state files (pre-commit hook)",
+        description="Scan files for secrets: values of the local secrets/*.json in any encoding, and "
+        "credential headers in cassettes that are not replaykit placeholders. Exit 1 on findings.",
+    )
+    scan.add_argument("files", nargs="*", metavar="FILE", help="files to scan (default: the cassette directory)")
+    scan.add_argument(
+        "--secrets-dir",
+        metavar="DIR",
+        default=".",
+        help="directory whose secrets/*.json hold the known secrets (default: current directory)",
+    )
+    scan.set_defaults(handler=_scan)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from replaykit.settings import resolve_settings
+
+    overrides = {
+        "connector_dir": getattr(args, "connector_dir", None),
+        "cassette_dir": getattr(args, "cassette_dir", None),
+        "connector_command": getattr(args, "connector_command", None),
+        "timeout_seconds": getattr(args, "timeout_seconds", None),
+        "config": getattr(args, "config", None),
+        "secrets": getattr(args, "secrets", None),
+    }
+    return resolve_settings(Path.cwd(), overrides)
+
+
+def _record(args: argparse.Namespace, out: TextIO) -> int:
+    from replaykit.recorder import record
+    from replaykit.report import invocation_line, record_summary
+
+    settings = _settings(args)
+
+    def progress(planned: Any, run: Any) -> None:
+        print(invocation_line(planned.id, run, "rec"), file=out, flush=True)
+
+    result = record(settings, progress=progress)
+    for line in record_summary(result):
+        print(line, file=out)
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace, out: TextIO) -> int:
+    from replaykit.replayer import replay
+    from replaykit.report import replay_lines, replay_summary
+
+    settings = _settings(args)
+
+    def progress(outcome: Any) -> None:
+        for line in replay_lines(outcome):
+            print(line, file=out, flush=True)
+
+    report = replay(settings, cwd=Path.cwd(), progress=progress, only=set(args.only) if args.only else None)
+    for line in replay_summary(report):
+        print(line, file=out)
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _scan(args: argparse.Namespace, out: TextIO) -> int:
+    from replaykit.errors import UsageError
+    from replaykit.scan import known_secrets, scan_files
+
+    files = [Path(f) for f in args.files]
+    if not files:
+        settings = _settings(args)
+        files = sorted(p for p in settings.cassette_dir.rglob("*") if p.is_file())
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise UsageError(f"cannot scan {missing[0]}: no such file", hint="Pass existing files to `replaykit scan`.")
+    findings = scan_files(files, known_secrets(Path(args.secrets_dir)))
+    for finding in findings:
+        print(finding.render(), file=out)
+    if findings:
+        print(
+            f"{len(findings)} finding(s). Hint: re-record with `replaykit record`, or remove the value by hand.",
+            file=out,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return int(args.handler(args, out))
+    except ReplaykitError as exc:
+        print(f"error: {exc}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; nothing was replaced", file=err)
+        return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - the one boundary for bugs
+        print("internal error in replaykit (a bug):\n" + traceback.format_exc(limit=6), file=err)
+        print("Hint: please report it with the lines above.", file=err)
+        return EXIT_INTERNAL
+
+
+def run() -> None:
+    sys.exit(main())

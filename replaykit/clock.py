@@ -1,0 +1,126 @@
+"""The invocation clock: frozen at the recorded instant, advanced only by the connector's own waits.
+
+* freezegun is started only after the CDK is imported (``pydantic.v1`` dies with "metaclass conflict"
+  under a started freezer);
+* the clock is per thread: a thread's backoff sleep advances that thread's clock only, so the records the
+  main thread stamps (``emitted_at``) never depend on how worker threads were scheduled;
+* "connector waits" (backoff, Retry-After, connector code calling ``time.sleep``) return at once at
+  replay; scheduling sleeps of the thread machinery keep their real duration, so nothing spins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+# Sleeps issued from these modules are the thread machinery waiting for real work, not the connector.
+_SCHEDULING_MODULES = (
+    "threading",
+    "queue",
+    "concurrent.",
+    "asyncio",
+    "multiprocessing",
+    "airbyte_cdk.sources.concurrent_source",
+    "airbyte_cdk.sources.streams.concurrent",
+    "airbyte_cdk.sources.message",
+    "airbyte_cdk.utils.memory_monitor",
+    "pyrate_limiter",
+)
+# Modules that keep the real clock while frozen (freezegun ignore list, on top of its defaults).
+FREEZE_IGNORE = ("pyrate_limiter",)
+
+
+def parse_instant(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def format_instant(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_whole_second() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+class ThreadClock:
+    """A freezegun time factory: the frozen instant plus the calling thread's accumulated waits."""
+
+    def __init__(self, instant: dt.datetime) -> None:
+        self._base = instant.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        self._local = threading.local()
+
+    def __call__(self) -> dt.datetime:
+        return self._base + dt.timedelta(seconds=getattr(self._local, "offset", 0.0))
+
+    def advance(self, seconds: float) -> None:
+        self._local.offset = getattr(self._local, "offset", 0.0) + max(0.0, seconds)
+
+
+@dataclass
+class SleepStats:
+    calls: int = 0
+    requested_s: float = 0.0
+    performed_s: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "calls": self.calls,
+            "requested_s": round(self.requested_s, 3),
+            "performed_s": round(self.performed_s, 3),
+        }
+
+
+def _is_scheduling_sleep(frame_globals: dict[str, object]) -> bool:
+    module = str(frame_globals.get("__name__", ""))
+    return module.startswith(_SCHEDULING_MODULES)
+
+
+@contextmanager
+def frozen_clock(instant: dt.datetime, *, skip_waits: bool, stats: SleepStats) -> Iterator[ThreadClock]:
+    """Freeze time at ``instant`` for the whole process and take over ``time.sleep``."""
+    import freezegun
+    import freezegun.api
+
+    real_sleep: Callable[[float], None] = time.sleep
+    clock = ThreadClock(instant)
+
+    def sleep(seconds: float) -> None:
+        if _is_scheduling_sleep(sys._getframe(1).f_globals):
+            real_sleep(seconds)
+            return
+        seconds = max(0.0, float(seconds))
+        stats.calls += 1
+        stats.requested_s += seconds
+        clock.advance(seconds)
+        if not skip_waits:
+            real_sleep(seconds)
+            stats.performed_s += seconds
+
+    freezer = freezegun.freeze_time(instant, tick=False, ignore=list(FREEZE_IGNORE))
+    freezer.start()
+    freezegun.api.freeze_factories[-1] = clock  # type: ignore[call-overload]
+    time.sleep = sleep  # type: ignore[assignment]
+    try:
+        yield clock
+    finally:
+        time.sleep = real_sleep  # type: ignore[assignment]
+        freezer.stop()
+
+
+def disable_client_rate_limits() -> None:
+    """At replay the CDK's client-side rate limiting (manifest ``api_budget``) only burns time: with a frozen
+    clock its buckets never refill and it spins (26,018 sleeps measured).  Make acquiring a call free."""
+    try:
+        from airbyte_cdk.sources.streams import call_rate
+    except ImportError:  # not a CDK connector
+        return
+    for name in ("APIBudget", "HttpAPIBudget"):
+        cls = getattr(call_rate, name, None)
+        if cls is not None:
+            cls.acquire_call = lambda self, request, block=True, timeout=None: None

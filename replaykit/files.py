@@ -1,0 +1,81 @@
+"""Atomic file and directory writes.
+
+A file is written to a temporary sibling and moved into place with ``os.replace``; a whole recording
+is written to a staging directory and swapped in at the end, so a failed or killed recording leaves
+the previous one untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress_oserror():
+            os.unlink(tmp)
+        raise
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling replaykit writes: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def dump_json(value: Any) -> str:
+    """Readable, byte-stable JSON for files people review (index, snapshots)."""
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+@contextmanager
+def _suppress_oserror() -> Iterator[None]:
+    try:
+        yield
+    except OSError:
+        pass
+
+
+def _backup_of(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+def recover_interrupted_swap(target: Path) -> None:
+    """Undo a swap that was killed between its two renames (the previous recording comes back)."""
+    backup = _backup_of(target)
+    if backup.exists() and not target.exists():
+        os.replace(backup, target)
+    elif backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def new_staging_dir(target: Path) -> Path:
+    """A fresh directory next to ``target`` (same filesystem, so the final rename is atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+
+
+def swap_in_directory(staging: Path, target: Path) -> None:
+    """Replace ``target`` with ``staging``: rename old away, rename new in, delete old."""
+    recover_interrupted_swap(target)
+    backup = _backup_of(target)
+    if target.exists():
+        os.replace(target, backup)
+    os.replace(staging, target)
+    shutil.rmtree(backup, ignore_errors=True)

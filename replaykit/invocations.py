@@ -1,0 +1,104 @@
+"""The invocation index: the source of truth for replay.
+
+One file per connector (``<cassette_dir>/index.json``) lists every recorded invocation with its exact
+inputs (command, scrubbed config, configured catalog, input state), its cassette, the instant its clock
+was frozen at, and the stable facts of its output.  Replay re-runs exactly these invocations.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replaykit.errors import CassetteCorruptError, NotRecordedError
+from replaykit.files import dump_json, write_atomic
+
+INDEX_FILE = "index.json"
+INDEX_FORMAT = 1
+
+
+@dataclass
+class Invocation:
+    id: str
+    suite: str
+    command: str  # spec | check | discover | read
+    cassette: str  # file name inside the cassette directory
+    frozen_at: str  # ISO instant, whole second, UTC
+    config: dict[str, Any] | None = None  # scrubbed: secrets are placeholders
+    catalog: dict[str, Any] | None = None
+    state: list[dict[str, Any]] | None = None
+    exit_code: int = 0
+    outputs: dict[str, Any] = field(default_factory=dict)  # ConnectorOutput.summary()
+    requests: int = 0
+
+    def connector_args(self, config_path: str | None, catalog_path: str | None, state_path: str | None) -> list[str]:
+        args = [self.command]
+        if config_path:
+            args += ["--config", config_path]
+        if catalog_path:
+            args += ["--catalog", catalog_path]
+        if state_path:
+            args += ["--state", state_path]
+        return args
+
+
+@dataclass
+class InvocationIndex:
+    connector: dict[str, str]
+    versions: dict[str, str]
+    invocations: list[Invocation]
+    format: int = INDEX_FORMAT
+
+    def to_json(self) -> str:
+        return dump_json(
+            {
+                "format": self.format,
+                "connector": self.connector,
+                "versions": self.versions,
+                "invocations": [asdict(inv) for inv in self.invocations],
+            }
+        )
+
+    def save(self, directory: Path) -> Path:
+        path = directory / INDEX_FILE
+        write_atomic(path, self.to_json())
+        return path
+
+    def get(self, invocation_id: str) -> Invocation:
+        for invocation in self.invocations:
+            if invocation.id == invocation_id:
+                return invocation
+        raise KeyError(invocation_id)
+
+
+def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
+    path = directory / INDEX_FILE
+    if not path.is_file():
+        raise NotRecordedError(
+            f"nothing recorded yet: {path} does not exist",
+            hint=f"Record the connector first: {record_hint}",
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise CassetteCorruptError(
+            f"invocation index {path} is not valid JSON" + (f" (line {line})" if line else "") + f": {exc}",
+            path=str(path),
+            hint=f"Restore it from git or re-record: {record_hint}",
+        ) from exc
+    try:
+        if data.get("format") != INDEX_FORMAT:
+            raise ValueError(f"unsupported format {data.get('format')!r} (this replaykit reads {INDEX_FORMAT})")
+        invocations = [Invocation(**item) for item in data["invocations"]]
+        return InvocationIndex(
+            connector=dict(data["connector"]), versions=dict(data.get("versions", {})), invocations=invocations
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CassetteCorruptError(
+            f"invocation index {path} is malformed: {exc}",
+            path=str(path),
+            hint=f"Restore it from git or re-record: {record_hint}",
+        ) from exc

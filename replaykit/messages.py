@@ -1,0 +1,138 @@
+"""Airbyte protocol output of one invocation, and the stable facts derived from it.
+
+Under the concurrent CDK the sequence of intermediate STATE messages and the order of records depend
+on thread timing; what is stable (and what replaykit compares) is the multiset of records and the final
+state of each stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from replaykit.files import canonical_json
+
+
+@dataclass
+class ConnectorOutput:
+    records: list[dict[str, Any]] = field(default_factory=list)  # AirbyteRecordMessage dicts
+    states: list[dict[str, Any]] = field(default_factory=list)  # AirbyteStateMessage dicts
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    spec: dict[str, Any] | None = None
+    catalog: dict[str, Any] | None = None
+    connection_status: dict[str, Any] | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    unparsed_lines: int = 0
+
+    def add_line(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        try:
+            message = json.loads(line)
+        except ValueError:
+            self.unparsed_lines += 1
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            self.unparsed_lines += 1
+            return
+        kind = message["type"]
+        self.counts[kind] += 1
+        if kind == "RECORD" and isinstance(message.get("record"), dict):
+            self.records.append(message["record"])
+        elif kind == "STATE" and isinstance(message.get("state"), dict):
+            self.states.append(message["state"])
+        elif kind == "TRACE" and isinstance(message.get("trace"), dict):
+            self.traces.append(message["trace"])
+        elif kind == "LOG" and isinstance(message.get("log"), dict):
+            self.logs.append(message["log"])
+        elif kind == "SPEC":
+            self.spec = message.get("spec")
+        elif kind == "CATALOG":
+            self.catalog = message.get("catalog")
+        elif kind == "CONNECTION_STATUS":
+            self.connection_status = message.get("connectionStatus")
+
+    @classmethod
+    def parse(cls, lines: Iterable[str]) -> ConnectorOutput:
+        output = cls()
+        for line in lines:
+            output.add_line(line)
+        return output
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [t for t in self.traces if t.get("type") == "ERROR"]
+
+    def records_by_stream(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for record in self.records:
+            grouped.setdefault(stream_name(record), []).append(record)
+        return grouped
+
+    def final_states(self) -> dict[str, Any]:
+        """The last state of each stream (GLOBAL states under ``"__global__"``)."""
+        return final_states(self.states)
+
+    def summary(self) -> dict[str, Any]:
+        """The stable facts stored in the invocation index and compared at replay."""
+        return {
+            "records": {
+                stream: {"count": len(records), "sha256": records_digest(records)}
+                for stream, records in sorted(self.records_by_stream().items())
+            },
+            "final_state": self.final_states(),
+            "connection_status": (self.connection_status or {}).get("status"),
+            "errors": len(self.errors),
+        }
+
+
+def stream_name(record: dict[str, Any]) -> str:
+    namespace = record.get("namespace")
+    return f"{namespace}.{record.get('stream')}" if namespace else str(record.get("stream"))
+
+
+def final_states(states: list[dict[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for state in states:
+        if state.get("type") == "STREAM" or "stream" in state:
+            stream = state.get("stream") or {}
+            descriptor = stream.get("stream_descriptor") or {}
+            name = descriptor.get("name")
+            if descriptor.get("namespace"):
+                name = f"{descriptor['namespace']}.{name}"
+            result[str(name)] = stream.get("stream_state") or {}
+        elif state.get("type") == "GLOBAL":
+            result["__global__"] = state.get("global")
+        elif "data" in state:
+            result["__legacy__"] = state.get("data")
+    return dict(sorted(result.items()))
+
+
+def state_input_from(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CAT's state for a second read: the last STREAM state per stream, in per-stream format."""
+    latest: dict[str, dict[str, Any]] = {}
+    for state in states:
+        stream = state.get("stream")
+        if state.get("type") == "STREAM" and isinstance(stream, dict):
+            descriptor = stream.get("stream_descriptor") or {}
+            latest[str(descriptor.get("name"))] = {
+                "type": "STREAM",
+                "stream": {"stream_descriptor": descriptor, "stream_state": stream.get("stream_state") or {}},
+            }
+    return [latest[name] for name in sorted(latest)]
+
+
+def records_digest(records: list[dict[str, Any]]) -> str:
+    """Order-independent digest of records (data, emitted_at, namespace): equal iff the multisets are."""
+    lines = sorted(canonical_json(record) for record in records)
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,263 @@
+"""``replaykit record``: run the acceptance plan live and store scrubbed cassettes and the invocation index.
+
+Everything is written into a staging directory, verified for secrets, and swapped in at the end: a
+recording that fails or is killed leaves the previous cassettes, index and expected records untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from replaykit import __version__
+from replaykit.clock import format_instant, now_whole_second
+from replaykit.connector import ConnectorTarget, resolve_connector
+from replaykit.errors import RecordingError, SecretLeakError, UsageError
+from replaykit.files import new_staging_dir, recover_interrupted_swap, swap_in_directory, write_atomic
+from replaykit.invocations import Invocation, InvocationIndex
+from replaykit.messages import ConnectorOutput, state_input_from
+from replaykit.plan import PlannedInvocation, build_plan, configured_catalog_from, load_acceptance_config
+from replaykit.runner import InvocationRun, run_invocation, write_inputs
+from replaykit.runtime import Job
+from replaykit.scrub import Scrubber, discover_secrets, scrub_config
+from replaykit.settings import Settings
+from replaykit.snapshots import render_expected_records
+
+# (planned invocation, its run) -> None; called after each invocation.
+RecordProgress = Callable[[PlannedInvocation, InvocationRun | None], None]
+
+
+@dataclass
+class RecordResult:
+    index: InvocationIndex
+    cassette_dir: Path
+    written: list[Path] = field(default_factory=list)
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    if not path.is_file():
+        raise UsageError(
+            f"{what} {path} does not exist",
+            hint="Create it (the connector's secrets/config.json.example shows the shape) or pass --config PATH.",
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        # The message of a JSON error holds no value from the file, only a position.
+        raise UsageError(f"{what} {path} is not valid JSON: {exc}", hint="Fix the JSON syntax.") from exc
+
+
+def versions(target: ConnectorTarget) -> dict[str, str]:
+    found = {"replaykit": __version__}
+    try:
+        found["airbyte-cdk"] = metadata.version("airbyte-cdk")
+    except metadata.PackageNotFoundError:
+        pass
+    meta = Path(target.directory) / "metadata.yaml"
+    if meta.is_file():
+        try:
+            tag = ((yaml.safe_load(meta.read_text(encoding="utf-8")) or {}).get("data") or {}).get("dockerImageTag")
+        except yaml.YAMLError:
+            tag = None
+        if tag:
+            found["connector"] = str(tag)
+    return found
+
+
+def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
+    """Re-read every written file; a known secret in any encoding deletes the file and fails the recording."""
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits = list(scrubber.find(text))
+        if hits:
+            name, offset = hits[0]
+            line = text.count("\n", 0, offset) + 1
+            path.unlink()
+            raise SecretLeakError(
+                f"secret {name!r} found in {path.name} at line {line} after scrubbing; the file was deleted",
+                hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
+            )
+
+
+class _Recording:
+    def __init__(self, settings: Settings, config_path: Path, progress: RecordProgress | None) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.target = resolve_connector(settings.connector_dir, settings.connector_command)
+        self.main_config = config_path
+        self.configs: dict[Path, dict[str, Any]] = {}
+        self.outputs: dict[str, ConnectorOutput] = {}
+        self.catalogs: dict[str, dict[str, Any] | None] = {}
+        self.scrubber = Scrubber()
+        self.last_instant: dt.datetime | None = None
+
+    def config(self, path: Path | None) -> dict[str, Any] | None:
+        if path is None:
+            return None
+        if path not in self.configs:
+            what = "config file" if path == self.main_config else "config file named in acceptance-test-config.yml"
+            value = read_json_file(path, what)
+            if not isinstance(value, dict):
+                raise UsageError(f"{what} {path} must hold a JSON object", hint="Fix the config file.")
+            self.configs[path] = value
+        return self.configs[path]
+
+    def learn_secrets(self, spec: dict[str, Any] | None, plan: list[PlannedInvocation]) -> None:
+        connection_spec = (spec or {}).get("connectionSpecification")
+        for planned in plan:
+            for secret in discover_secrets(
+                self.config(planned.config_path) or {}, connection_spec, self.settings.secrets
+            ):
+                self.scrubber.add(secret)
+
+    def next_instant(self) -> dt.datetime:
+        now = now_whole_second()
+        if self.last_instant is not None and now <= self.last_instant:
+            now = self.last_instant + dt.timedelta(seconds=1)
+        self.last_instant = now
+        return now
+
+    def catalog_for(self, planned: PlannedInvocation) -> dict[str, Any] | None:
+        if planned.catalog is None:
+            return None
+        if planned.catalog.startswith("discovered"):
+            discovered = self.outputs.get("discovery-0")
+            if discovered is None or discovered.catalog is None:
+                raise RecordingError(
+                    f"invocation {planned.id} needs the discovered catalog, but discover returned none",
+                    hint="Run `replaykit record` again after fixing the connector's discover.",
+                )
+            return configured_catalog_from(
+                discovered.catalog, incremental=planned.catalog.endswith("incremental"), exclude=planned.empty_streams
+            )
+        value = read_json_file(Path(planned.catalog), "configured catalog")
+        return value if isinstance(value, dict) else None
+
+    def state_for(self, planned: PlannedInvocation) -> list[dict[str, Any]] | None:
+        if planned.state is None:
+            return None
+        if planned.state.startswith("after:"):
+            return state_input_from(self.outputs[planned.state[len("after:") :]].states) or None
+        value = read_json_file(Path(planned.state), "state file")
+        return value if isinstance(value, list) else [value]
+
+    def run(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> Invocation:
+        config = self.config(planned.config_path)
+        catalog = self.catalog_for(planned)
+        state = self.state_for(planned)
+        inputs = scratch / planned.id
+        inputs.mkdir()
+        _, catalog_file, state_file = write_inputs(inputs, config=None, catalog=catalog, state=state)
+        instant = format_instant(self.next_instant())
+        invocation = Invocation(
+            id=planned.id,
+            suite=planned.suite,
+            command=planned.command,
+            cassette=f"{planned.id}.yaml",
+            frozen_at=instant,
+            config=scrub_config(config, self.scrubber) if config is not None else None,
+            catalog=self.scrubber.scrub_value(catalog) if catalog else None,
+            state=self.scrubber.scrub_value(state) if state else None,
+        )
+        job = Job(
+            mode="record",
+            cassette=str(staging / invocation.cassette),
+            connector=self.target.to_dict(),
+            args=invocation.connector_args(
+                str(planned.config_path) if planned.config_path else None, catalog_file, state_file
+            ),
+            frozen_at=instant,
+            result="",
+            invocation=planned.id,
+            secrets=[[s.name, s.value] for s in self.scrubber.secrets],
+            metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
+        )
+        run = run_invocation(job, cwd=self.settings.connector_dir, timeout_s=self.settings.timeout_seconds)
+        if "runtime_error" in run.result:
+            raise RecordingError(
+                f"invocation {planned.id} could not be recorded: "
+                + self.scrubber.scrub_text(run.result["runtime_error"]),
+                hint="This is a replaykit problem if the connector runs fine by hand; please report it.",
+            )
+        run.output.records = self.scrubber.scrub_value(run.output.records)
+        run.output.states = self.scrubber.scrub_value(run.output.states)
+        self.outputs[planned.id] = run.output
+        self.catalogs[planned.id] = invocation.catalog
+        invocation.exit_code = run.exit_code
+        invocation.outputs = run.output.summary()
+        invocation.requests = int(run.result.get("interactions", 0))
+        if self.progress is not None:
+            self.progress(planned, run)
+        return invocation
+
+
+def record(settings: Settings, *, progress: RecordProgress | None = None) -> RecordResult:
+    """Record every planned invocation live; on success, replace the previous recording atomically."""
+    session = _Recording(settings, settings.config, progress)
+    session.config(settings.config)  # a missing or broken --config fails before anything runs
+    acceptance = load_acceptance_config(settings.acceptance_test_config)
+    plan = build_plan(settings.connector_dir, acceptance, settings.config)
+    for planned in plan:
+        session.config(planned.config_path)
+    session.learn_secrets(None, plan)
+    recover_interrupted_swap(settings.cassette_dir)
+    staging = new_staging_dir(settings.cassette_dir)
+    try:
+        with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
+            invocations = []
+            for planned in plan:
+                invocations.append(session.run(planned, staging, Path(scratch)))
+                if planned.command == "spec":
+                    session.learn_secrets(session.outputs[planned.id].spec, plan)
+        target = session.target
+        index = InvocationIndex(
+            connector={"kind": target.kind, "target": _relative(target.target, settings.connector_dir)},
+            versions=versions(target),
+            invocations=invocations,
+        )
+        index.save(staging)
+        verify_no_secrets(staging, session.scrubber)
+        swap_in_directory(staging, settings.cassette_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result = RecordResult(index=index, cassette_dir=settings.cassette_dir)
+    expected = _expected_records_path(settings, acceptance)
+    basic = next((i for i in invocations if i.suite == "basic_read"), None)
+    if expected is not None and basic is not None:
+        text = render_expected_records(session.outputs[basic.id].records, basic.catalog)
+        found = list(session.scrubber.find(text))
+        if found:
+            raise SecretLeakError(
+                f"secret {found[0][0]!r} would be written to {expected}; nothing was written",
+                hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
+            )
+        write_atomic(expected, text)
+        result.written.append(expected)
+    return result
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return str(Path(path).relative_to(base))
+    except ValueError:
+        return path
+
+
+def _expected_records_path(settings: Settings, acceptance: dict[str, Any] | None) -> Path | None:
+    tests = (((acceptance or {}).get("acceptance_tests") or {}).get("basic_read") or {}).get("tests") or []
+    for test in tests:
+        expect = test.get("expect_records") if isinstance(test, dict) else None
+        if isinstance(expect, dict) and expect.get("path"):
+            base = settings.connector_dir / str((acceptance or {}).get("base_path") or ".")
+            return (base / str(expect["path"])).resolve()
+    return None

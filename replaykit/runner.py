@@ -1,0 +1,125 @@
+"""Launch one connector invocation in a child process and collect what it did.
+
+The child is ``python -m replaykit.runtime`` in this same Python environment (the connector's code is
+imported there, then the interceptor and clock are installed).  The job, with any secrets, goes in on
+stdin; protocol messages come back on stdout; the runtime's own facts come back in a result file.
+A later warm-fork runner can replace :func:`run_invocation` without touching its callers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replaykit.errors import ConnectorCrashedError
+from replaykit.messages import ConnectorOutput
+from replaykit.runtime import Job
+
+
+@dataclass
+class InvocationRun:
+    output: ConnectorOutput
+    result: dict[str, Any]
+    duration_s: float
+    stderr_tail: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.result.get("exit_code", 3))
+
+
+ProgressCallback = Callable[[ConnectorOutput], None]
+
+
+def run_invocation(
+    job: Job,
+    *,
+    cwd: Path,
+    timeout_s: float,
+    progress: ProgressCallback | None = None,
+) -> InvocationRun:
+    """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="replaykit-run-") as tmp:
+        job.result = str(Path(tmp) / "result.json")
+        stderr_path = Path(tmp) / "stderr.log"
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        with stderr_path.open("wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "replaykit.runtime"],
+                cwd=cwd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+            killer = threading.Timer(timeout_s, proc.kill)
+            killer.start()
+            output = ConnectorOutput()
+            try:
+                assert proc.stdin is not None
+                assert proc.stdout is not None
+                proc.stdin.write(job.to_json())
+                proc.stdin.close()
+                for line in proc.stdout:
+                    output.add_line(line)
+                    if progress is not None:
+                        progress(output)
+                proc.wait()
+            finally:
+                killer.cancel()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        duration = time.monotonic() - started
+        tail = stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+        result_path = Path(job.result)
+        if not result_path.is_file():
+            timed_out = duration >= timeout_s
+            raise ConnectorCrashedError(
+                f"invocation {job.invocation}: the connector process "
+                + (f"was killed after {timeout_s:.0f} s" if timed_out else f"died with exit code {proc.returncode}")
+                + " before replaykit could finish",
+                details=["last lines of its stderr:", *("  " + line for line in tail)] if tail else [],
+                hint="Raise timeout_seconds in [tool.replaykit]."
+                if timed_out
+                else "Run the connector by hand with the same command to see why it dies.",
+            )
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+    return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=tail)
+
+
+def write_inputs(
+    directory: Path,
+    *,
+    config: dict[str, Any] | None,
+    catalog: dict[str, Any] | None,
+    state: list[dict[str, Any]] | None,
+) -> tuple[str | None, str | None, str | None]:
+    """Write an invocation's input files; an empty state gets no file (CAT passes --state only if truthy)."""
+
+    def put(name: str, value: Any) -> str | None:
+        if value is None or value == []:
+            return None
+        path = directory / name
+        path.write_text(json.dumps(value), encoding="utf-8")
+        return str(path)
+
+    return (
+        put("config.json", config),
+        put("catalog.json", catalog),
+        put("state.json", state),
+    )

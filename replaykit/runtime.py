@@ -1,0 +1,288 @@
+"""The runtime inside the connector process: ``python -m replaykit.runtime`` with the job on stdin.
+
+Order matters and is the point of this module: import the CDK and the connector's code, *then* install
+the interceptor and the clock, then call the connector's entry point.  stdout carries only what the
+connector prints (Airbyte protocol messages); replaykit's own facts go to the result file named in the job.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import json
+import os
+import runpy
+import socket
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replaykit.connector import ConnectorTarget
+from replaykit.files import write_atomic
+
+_PREIMPORT = (
+    "pydantic.v1",
+    "airbyte_cdk",
+    "airbyte_cdk.entrypoint",
+    "airbyte_cdk.sources.declarative.yaml_declarative_source",
+)
+
+
+@dataclass
+class Job:
+    """One connector invocation, as the parent hands it to the child."""
+
+    mode: str  # "record" | "replay"
+    cassette: str
+    connector: dict[str, str]
+    args: list[str]
+    frozen_at: str
+    result: str
+    invocation: str = ""
+    secrets: list[list[str]] = field(default_factory=list)  # record only: [name, value]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The job travels on the child's stdin, so the secrets in it never touch the disk."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        return cls(**json.loads(text))
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _import_quietly(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a missing optional module must not stop the connector
+        pass
+
+
+def _imports_of(script: Path) -> list[str]:
+    try:
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _register_components(directory: Path) -> None:
+    """A manifest's ``components.py`` is importable as ``components`` and
+    ``source_declarative_manifest.components``, as the CDK's manifest runner does."""
+    components = directory / "components.py"
+    if not components.is_file():
+        return
+    spec = importlib.util.spec_from_file_location("components", components)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["components"] = module
+    sys.modules["source_declarative_manifest.components"] = module
+    spec.loader.exec_module(module)
+
+
+def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], object]]:
+    """(argv[0], entry) with the connector's code imported now, before the clock is frozen."""
+    for name in _PREIMPORT:
+        _import_quietly(name)
+    directory = Path(target.directory)
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
+    if target.kind == "manifest":
+        from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+        from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+
+        _register_components(directory)
+
+        def run_manifest(args: list[str]) -> object:
+            parsed = AirbyteEntrypoint.parse_args(args)
+            config = YamlDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
+            catalog = YamlDeclarativeSource.read_catalog(parsed.catalog) if hasattr(parsed, "catalog") else None
+            state = YamlDeclarativeSource.read_state(parsed.state) if getattr(parsed, "state", None) else []
+            source = YamlDeclarativeSource(
+                path_to_yaml=target.target,
+                config=config,
+                catalog=catalog,
+                state=state,
+                config_path=getattr(parsed, "config", None),
+            )
+            launch(source, args)
+            return None
+
+        return "source-declarative-manifest", run_manifest
+    if target.kind == "script":
+        for name in _imports_of(Path(target.target)):
+            _import_quietly(name)
+
+        def run_script(args: list[str]) -> object:
+            sys.argv = [target.target, *args]
+            return runpy.run_path(target.target, run_name="__main__")
+
+        return target.target, run_script
+    if target.kind == "module":
+        _import_quietly(target.target)
+
+        def run_module(args: list[str]) -> object:
+            sys.argv = [target.target, *args]
+            return runpy.run_module(target.target, run_name="__main__", alter_sys=True)
+
+        return target.target, run_module
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group="console_scripts") if ep.name == target.target]
+    if not found:
+        raise SystemExit(f"replaykit runtime: console script {target.target!r} is not installed")
+    function = found[0].load()
+
+    def run_entrypoint(args: list[str]) -> object:
+        sys.argv = [target.target, *args]
+        return function()
+
+    return target.target, run_entrypoint
+
+
+# --------------------------------------------------------------------------- network guard
+
+
+class NetworkBlockedError(RuntimeError):
+    """A connection was attempted during replay; replay never reaches the network."""
+
+
+@contextmanager
+def blocked_network(attempts: list[str]) -> Iterator[None]:
+    """Refuse every non-UNIX socket connection; each attempt is counted and fails the invocation."""
+    original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(sock: socket.socket, address: Any) -> None:
+        if sock.family == getattr(socket, "AF_UNIX", None):
+            return original_connect(sock, address)
+        attempts.append(repr(address))
+        raise NetworkBlockedError(f"replaykit replay: network access to {address!r} is blocked")
+
+    def refuse_ex(sock: socket.socket, address: Any) -> int:
+        refuse(sock, address)
+        return original_connect_ex(sock, address)
+
+    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = refuse_ex  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _call(entry: Callable[[list[str]], object], args: list[str]) -> int:
+    try:
+        returned = entry(args)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - the connector's crash becomes its TRACE message and exit 1
+        sys.excepthook(*sys.exc_info())
+        return 1
+    return returned if isinstance(returned, int) else 0
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one invocation in this process; returns the facts for the result file."""
+    from replaykit import _vcr
+    from replaykit.clock import SleepStats, disable_client_rate_limits, frozen_clock, parse_instant
+    from replaykit.matching import closest_requests
+    from replaykit.scrub import Scrubber, Secret
+
+    replay = job.mode == "replay"
+    _, entry = resolve_entry(ConnectorTarget.from_dict(job.connector))
+    cassette_path = Path(job.cassette)
+    cassette = _vcr.new_cassette(cassette_path, replay=replay)
+    if replay:
+        cassette.load_interactions(_vcr.load_cassette(cassette_path).interactions)
+        disable_client_rate_limits()
+    stats = SleepStats()
+    blocked: list[str] = []
+    with (
+        _vcr.intercept(cassette),
+        blocked_network(blocked) if replay else _nothing(),
+        frozen_clock(parse_instant(job.frozen_at), skip_waits=replay, stats=stats),
+    ):
+        exit_code = _call(entry, job.args)
+    result: dict[str, Any] = {
+        "exit_code": exit_code,
+        "sleep": stats.as_dict(),
+        "blocked_connections": blocked,
+        "repeats": cassette.repeats,
+    }
+    if replay:
+        recorded = cassette.recorded_requests
+        result["interactions"] = len(recorded)
+        result["unplayed"] = cassette.unplayed
+        result["misses"] = [
+            {
+                "request": miss.describe(),
+                "closest": [
+                    {"request": c.request.describe(), "differences": list(c.differences)}
+                    for c in closest_requests(miss, recorded)
+                ],
+            }
+            for miss in _unique(cassette.misses)
+        ]
+    else:
+        scrubber = Scrubber(Secret(name, value) for name, value in job.secrets)
+        interactions = [_vcr.scrub_interaction(i, scrubber) for i in cassette.data]
+        _vcr.save_cassette(cassette_path, _vcr.CassetteData(interactions, dict(job.metadata)))
+        result["interactions"] = len(interactions)
+    return result
+
+
+def _unique(misses: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    out = []
+    for miss in misses:
+        if miss.key not in seen:
+            seen.add(miss.key)
+            out.append(miss)
+    return out
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def main() -> int:
+    job = Job.from_json(sys.stdin.read())
+    sys.stdin.close()
+    try:
+        result = run_job(job)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result file
+        result = {
+            "exit_code": 3,
+            "runtime_error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(limit=8),
+        }
+    write_atomic(Path(job.result), json.dumps(result, sort_keys=True))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return int(result["exit_code"])
+
+
+if __name__ == "__main__":
+    code = main()
+    # Skip interpreter teardown (~0.5 s with the CDK loaded): every output is flushed and written.
+    os._exit(code)

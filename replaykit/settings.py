@@ -1,0 +1,137 @@
+"""Typed settings: defaults < ``[tool.replaykit]`` in pyproject.toml < command-line flags.
+
+Unknown keys are errors with a did-you-mean suggestion; precedence is implemented once, in
+:func:`resolve_settings`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from replaykit.errors import ConfigError, UnknownConfigKeyError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the connector and its recordings live, and how to run it."""
+
+    connector_dir: Path
+    cassette_dir: Path
+    acceptance_test_config: Path
+    config: Path
+    connector_command: str | None = None
+    secrets: tuple[str, ...] = ()
+    timeout_seconds: float = 900.0
+    source: str = "defaults"
+
+
+# key -> (type, description); the description feeds error messages and --help.
+_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "connector_dir": ((str,), "directory of the connector (default: the current directory)"),
+    "cassette_dir": ((str,), "where cassettes and the invocation index live (default: <connector_dir>/cassettes)"),
+    "acceptance_test_config": ((str,), "path of acceptance-test-config.yml, relative to connector_dir"),
+    "config": ((str,), "config used by `replaykit record` (default: secrets/config.json)"),
+    "connector_command": ((str,), "how to run the connector, e.g. 'source-foo' or 'python main.py'"),
+    "secrets": ((list,), "extra config field names whose values are secret"),
+    "timeout_seconds": ((int, float), "time limit of one connector invocation"),
+}
+
+
+def _suggest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    return f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(sorted(valid))}"
+
+
+def validate_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check a raw ``[tool.replaykit]`` table: unknown keys and wrong types are errors."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _KEYS:
+            raise UnknownConfigKeyError(
+                f"{where}: unknown key {key!r} in [tool.replaykit]",
+                hint=f"{_suggest(key, list(_KEYS))} Fix or remove the key.",
+            )
+        expected, _ = _KEYS[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(
+                f"{where}: [tool.replaykit] {key} must be of type "
+                f"{' or '.join(t.__name__ for t in expected)}, "
+                f"got {type(value).__name__}",
+                hint=f"{key}: {_KEYS[key][1]}.",
+            )
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(
+                f"{where}: [tool.replaykit] secrets must be a list of strings",
+                hint='List config field names, e.g. secrets = ["client_secret"].',
+            )
+        out[key] = value
+    return out
+
+
+def read_pyproject_table(directory: Path) -> tuple[dict[str, Any], str]:
+    """The ``[tool.replaykit]`` table of ``directory/pyproject.toml`` (empty if there is none)."""
+    path = directory / "pyproject.toml"
+    if not path.is_file():
+        return {}, "defaults"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Fix the syntax of pyproject.toml.") from exc
+    table = data.get("tool", {}).get("replaykit", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.replaykit] must be a table", hint="Write it as a TOML table.")
+    return validate_table(table, str(path)), str(path)
+
+
+def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Merge defaults, ``[tool.replaykit]`` of ``cwd/pyproject.toml`` and CLI ``overrides`` (None = unset).
+
+    Paths from pyproject.toml are relative to its directory; ``connector_dir`` given on the command line
+    is relative to ``cwd``; every other path is relative to the connector directory.
+    """
+    table, source = read_pyproject_table(cwd)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    validate_table({k: v for k, v in given.items() if k in _KEYS}, "command line")
+    merged = {**table, **given}
+    connector_dir = (cwd / merged.get("connector_dir", ".")).resolve()
+    if not connector_dir.is_dir():
+        origin = "the command line" if "connector_dir" in given else source
+        raise ConfigError(
+            f"connector directory {connector_dir} does not exist (from {origin})",
+            hint="Run replaykit in a connector directory or pass --connector-dir.",
+        )
+    if "cassette_dir" in merged:
+        base = cwd if ("cassette_dir" in given or "cassette_dir" in table) else connector_dir
+        cassette_dir = (base / merged["cassette_dir"]).resolve()
+    else:
+        cassette_dir = connector_dir / "cassettes"
+    return Settings(
+        connector_dir=connector_dir,
+        cassette_dir=cassette_dir,
+        acceptance_test_config=connector_dir / merged.get("acceptance_test_config", "acceptance-test-config.yml"),
+        config=(cwd / merged["config"]).resolve()
+        if "config" in given
+        else connector_dir / merged.get("config", "secrets/config.json"),
+        connector_command=merged.get("connector_command"),
+        secrets=tuple(merged.get("secrets", ())),
+        timeout_seconds=float(merged.get("timeout_seconds", 900.0)),
+        source=source,
+    )
+
+
+def settings_keys() -> dict[str, str]:
+    """Key -> description, for documentation."""
+    return {k: d for k, (_, d) in _KEYS.items()}
+
+
+__all__ = ["Settings", "read_pyproject_table", "resolve_settings", "settings_keys", "tomllib"]
