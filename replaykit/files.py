@@ -65,6 +65,12 @@ def recover_interrupted_swap(target: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
+def remove_stale_staging(target: Path) -> None:
+    """Delete staging directories left behind by recordings that were killed."""
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def new_staging_dir(target: Path) -> Path:
     """A fresh directory next to ``target`` (same filesystem, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)

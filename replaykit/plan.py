@@ -27,6 +27,7 @@ class PlannedInvocation:
     catalog: str | None = None  # "discovered" | "discovered-incremental" | a file path
     state: str | None = None  # "after:<invocation id>" | a file path
     empty_streams: tuple[str, ...] = ()
+    expect: str = "succeed"  # check: CAT's status (succeed | failed | exception)
 
 
 def load_acceptance_config(path: Path) -> dict[str, Any] | None:
@@ -82,7 +83,8 @@ def build_plan(connector_dir: Path, acceptance: dict[str, Any] | None, main_conf
         }
     plan = [PlannedInvocation("spec-0", "spec", "spec")]
     for i, test in enumerate(_tests(acceptance, "connection")):
-        plan.append(PlannedInvocation(f"connection-{i}", "connection", "check", config_of(test)))
+        plan.append(PlannedInvocation(f"connection-{i}", "connection", "check", config_of(test),
+                                      expect=str(test.get("status") or "succeed")))
     plan.append(PlannedInvocation("discovery-0", "discovery", "discover", main_config))
     for i, test in enumerate(_tests(acceptance, "discovery")[1:], start=1):
         plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test)))

@@ -22,7 +22,13 @@ from replaykit import __version__
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, SecretLeakError, UsageError
-from replaykit.files import new_staging_dir, recover_interrupted_swap, swap_in_directory, write_atomic
+from replaykit.files import (
+    new_staging_dir,
+    recover_interrupted_swap,
+    remove_stale_staging,
+    swap_in_directory,
+    write_atomic,
+)
 from replaykit.invocations import Invocation, InvocationIndex
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import PlannedInvocation, build_plan, configured_catalog_from, load_acceptance_config
@@ -86,6 +92,27 @@ def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
                 f"secret {name!r} found in {path.name} at line {line} after scrubbing; the file was deleted",
                 hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
             )
+
+
+def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | None:
+    """Why a live run cannot stand as the recording of ``planned`` (None when it can)."""
+    output = run.output
+    first_error = next((e.get("error", {}).get("message") for e in output.errors), None)
+    if planned.command == "spec" and output.spec is None:
+        return f"no SPEC message (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
+    if planned.command == "discover" and output.catalog is None:
+        return f"no CATALOG message (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
+    if planned.command == "check":
+        status = (output.connection_status or {}).get("status")
+        if planned.expect == "exception":
+            return None if status is None or run.exit_code != 0 else f"check returned {status}, expected an error"
+        wanted = "SUCCEEDED" if planned.expect == "succeed" else "FAILED"
+        if status != wanted:
+            message = (output.connection_status or {}).get("message") or first_error or ""
+            return f"check returned {status}, expected {wanted}" + (f": {message}" if message else "")
+    if planned.command == "read" and (run.exit_code != 0 or first_error):
+        return f"read failed (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
+    return None
 
 
 class _Recording:
@@ -188,6 +215,15 @@ class _Recording:
                 + self.scrubber.scrub_text(run.result["runtime_error"]),
                 hint="This is a replaykit problem if the connector runs fine by hand; please report it.",
             )
+        problem = unexpected_outcome(planned, run)
+        if problem:
+            raise RecordingError(
+                f"invocation {planned.id} ({planned.command}) did not go as the acceptance tests expect: "
+                + self.scrubber.scrub_text(problem),
+                details=[f"  {self.scrubber.scrub_text(line)}" for line in run.stderr_tail[-5:]],
+                hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
+                "record again; the previous recording is untouched.",
+            )
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
@@ -210,6 +246,7 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
         session.config(planned.config_path)
     session.learn_secrets(None, plan)
     recover_interrupted_swap(settings.cassette_dir)
+    remove_stale_staging(settings.cassette_dir)
     staging = new_staging_dir(settings.cassette_dir)
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit.errors import ConnectorCrashedError
+from replaykit.errors import CassetteCorruptError, CassetteError, ConnectorCrashedError
 from replaykit.messages import ConnectorOutput
 from replaykit.runtime import Job
 
@@ -99,6 +99,10 @@ def run_invocation(
                 else "Run the connector by hand with the same command to see why it dies.",
             )
         result = json.loads(result_path.read_text(encoding="utf-8"))
+    if "cassette_error" in result:
+        info = result["cassette_error"]
+        error_type = CassetteCorruptError if info.get("corrupt") else CassetteError
+        raise error_type(info["message"], path=info["path"], hint=info.get("hint"))
     return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=tail)
 
 

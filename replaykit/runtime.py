@@ -268,8 +268,13 @@ def _nothing() -> Iterator[None]:
 def main() -> int:
     job = Job.from_json(sys.stdin.read())
     sys.stdin.close()
+    from replaykit.errors import CassetteError
+
     try:
         result = run_job(job)
+    except CassetteError as exc:  # the parent raises it again: a bad file is a usage error, not a diff
+        result = {"exit_code": 2, "cassette_error": {"message": exc.message, "hint": exc.hint, "path": exc.path,
+                                                      "corrupt": type(exc).__name__ == "CassetteCorruptError"}}
     except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result file
         result = {
             "exit_code": 3,

@@ -1,0 +1,5 @@
+"""``python -m replaykit`` is the ``replaykit`` command."""
+
+from replaykit.cli import run
+
+run()

@@ -1,0 +1,86 @@
+"""Shared fixtures: the real demo API on 127.0.0.1 and copies of the real demo connector."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = ROOT / "tools" / "demo" / "source-demo"
+sys.path.insert(0, str(ROOT / "tools" / "demo"))
+
+from demo_api import DemoAPI  # noqa: E402
+
+# The API key of the tests' demo API: fake, but long and unique enough to be searched for in every file.
+TEST_KEY = "rk-test-key-3f9b2c7e1a"
+
+
+@pytest.fixture
+def demo_api() -> Iterator[DemoAPI]:
+    with DemoAPI(port=0, key=TEST_KEY) as api:
+        yield api
+
+
+def start_date(days_back: int) -> str:
+    day = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (day - dt.timedelta(days=days_back)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_connector(
+    target: Path,
+    api: DemoAPI,
+    *,
+    days_back: int = 20,
+    suites: tuple[str, ...] | None = None,
+    extra_config: dict[str, Any] | None = None,
+) -> Path:
+    """A copy of the demo connector whose secrets/config.json points at ``api``.
+
+    ``suites`` keeps only those suites of acceptance-test-config.yml (fewer invocations, faster tests).
+    """
+    import yaml
+
+    shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns("config.json"))
+    config = {"api_key": api.key, "start_date": start_date(days_back), "base_url": api.base_url,
+              **(extra_config or {})}
+    (target / "secrets" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    for name in ("invalid_config.json",):
+        path = target / "integration_tests" / name
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["base_url"] = api.base_url
+        path.write_text(json.dumps(data), encoding="utf-8")
+    if suites is not None:
+        acc_path = target / "acceptance-test-config.yml"
+        acc = yaml.safe_load(acc_path.read_text(encoding="utf-8"))
+        acc["acceptance_tests"] = {k: v for k, v in acc["acceptance_tests"].items() if k in suites}
+        acc_path.write_text(yaml.safe_dump(acc), encoding="utf-8")
+    return target
+
+
+def run_replaykit(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The real command, as a user types it."""
+    return subprocess.run(
+        [sys.executable, "-m", "replaykit", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def all_text(directory: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(directory.rglob("*"))
+                     if p.is_file())

@@ -1,0 +1,71 @@
+"""The command line: help texts, usage errors (exit 2) and messages that name the problem."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_replaykit
+from replaykit.cli import main
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ([], "record"),
+        (["record"], "--config"),
+        (["replay"], "network blocked"),
+        (["scan"], "secrets"),
+    ],
+)
+def test_help_describes_each_command(command: list[str], expected: str) -> None:
+    assert main([*command, "--help"]) == 0
+    proc = run_replaykit([*command, "--help"], cwd=ROOT)
+    assert proc.returncode == 0
+    assert expected in proc.stdout
+    assert "usage: replaykit" in proc.stdout
+
+
+def test_unknown_flag_exits_2_naming_it() -> None:
+    assert main(["record", "--frobnicate"], err=io.StringIO()) == 2
+    proc = run_replaykit(["replay", "--frobnicate"], cwd=ROOT)
+    assert proc.returncode == 2
+    assert "--frobnicate" in proc.stderr
+
+
+def test_missing_config_file_exits_2_naming_the_file(tmp_path: Path) -> None:
+    connector = tmp_path / "source-x"
+    connector.mkdir()
+    (connector / "manifest.yaml").write_text("version: 7.0.0\n", encoding="utf-8")
+    proc = run_replaykit(["record", "--config", "secrets/nope.json"], cwd=connector)
+    assert proc.returncode == 2
+    assert "nope.json does not exist" in proc.stderr
+    assert "Hint:" in proc.stderr
+    assert not (connector / "cassettes").exists()
+
+
+def test_unknown_settings_key_suggests_the_valid_one(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.replaykit]\ncasette_dir = "x"\n', encoding="utf-8")
+    proc = run_replaykit(["replay"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown key 'casette_dir'" in proc.stderr
+    assert "did you mean 'cassette_dir'?" in proc.stderr
+
+
+def test_replay_before_any_recording_says_so(tmp_path: Path) -> None:
+    (tmp_path / "manifest.yaml").write_text("version: 7.0.0\n", encoding="utf-8")
+    proc = run_replaykit(["replay"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "nothing recorded yet" in proc.stderr
+    assert "replaykit record --config secrets/config.json" in proc.stderr
+
+
+def test_no_connector_in_directory(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "config.json").write_text("{}", encoding="utf-8")
+    proc = run_replaykit(["record"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "no connector found" in proc.stderr
+    assert "--connector-command" in proc.stderr

@@ -1,0 +1,224 @@
+"""The engine end to end: the real demo connector recorded against the real demo API, replayed offline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from conftest import TEST_KEY, all_text, make_connector, run_replaykit
+from demo_api import DemoAPI
+from replaykit.files import canonical_json
+from replaykit.invocations import load_index
+from replaykit.replayer import replay
+from replaykit.settings import resolve_settings
+from replaykit.snapshots import render_expected_records
+
+
+def faketime_env(offset: str) -> dict[str, str]:
+    """libfaketime shifts the machine clock for the whole replay (parent and connector processes)."""
+    import libfaketime
+
+    needs_reload, env = libfaketime.get_reload_information()
+    return {**env, "FAKETIME": offset}
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file of a connector directory except leftovers of killed recordings."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not p.relative_to(directory).parts[0].startswith(".cassettes.staging-")
+    }
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """The demo connector recorded once with the full acceptance plan; the API is stopped afterwards."""
+    base = tmp_path_factory.mktemp("recorded")
+    with DemoAPI(port=0, key=TEST_KEY) as api:
+        connector = make_connector(base / "source-demo", api, days_back=20)
+        proc = run_replaykit(["record", "--config", "secrets/config.json"], cwd=connector)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        log = list(api.access_log)
+    return connector, log
+
+
+def copy_recorded(recorded: tuple[Path, Any], target: Path) -> Path:
+    shutil.copytree(recorded[0], target)
+    return target
+
+
+def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Path, list[Any]]) -> None:
+    connector, log = recorded
+    cassettes = connector / "cassettes"
+    index = load_index(cassettes, record_hint="-")
+    ids = [i.id for i in index.invocations]
+    assert ids == [
+        "spec-0", "connection-0", "connection-1", "discovery-0", "basic_read-0",
+        "full_refresh-0-read1", "full_refresh-0-read2",
+        "incremental-0-read1", "incremental-0-read2", "incremental-0-abnormal_state",
+    ]
+    # Every request the API served is in a cassette, and nothing else.
+    assert sum(i.requests for i in index.invocations) == len(log)
+    # Frozen instants are whole seconds and strictly increasing (full_refresh's emitted_at check).
+    instants = [i.frozen_at for i in index.invocations]
+    assert instants == sorted(set(instants))
+    # No spelling of the key anywhere: raw, URL-encoded, JSON-escaped, base64.
+    text = all_text(connector / "cassettes") + (connector / "integration_tests/expected_records.jsonl").read_text()
+    for spelling in (TEST_KEY, quote(TEST_KEY, safe=""), base64.b64encode(TEST_KEY.encode()).decode()):
+        assert spelling not in text
+    assert "**REDACTED:api_key**" in text
+    assert index.get("basic_read-0").config["api_key"] == "**REDACTED:api_key**"
+    # Plain vcrpy loads the cassette.
+    from vcr.cassette import Cassette
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import yamlserializer
+
+    requests, responses, meta = FilesystemPersister.load_cassette(cassettes / "basic_read-0.yaml", yamlserializer)
+    assert len(requests) == index.get("basic_read-0").requests > 0
+    assert meta["recorded_at"] == index.get("basic_read-0").frozen_at
+    assert Cassette.load(path=str(cassettes / "basic_read-0.yaml")).rewound
+
+
+def test_expected_records_are_sorted_by_stream_and_primary_key(recorded: tuple[Path, Any]) -> None:
+    lines = (recorded[0] / "integration_tests/expected_records.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {r["stream"] for r in records} == {"users", "user_plans", "events"}
+    users = [r["data"]["id"] for r in records if r["stream"] == "users"]
+    assert users == sorted(users) == list(range(1, 13))
+    assert [r["stream"] for r in records] == sorted(r["stream"] for r in records)
+    assert all(list(r) == sorted(r) for r in records)
+
+
+def test_replay_400_days_later_with_the_api_stopped_is_identical(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    env = faketime_env("+400d")
+    probe = subprocess.run([sys.executable, "-c", "import datetime; print(datetime.date.today().year)"],
+                           env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    assert int(probe.stdout) >= time.gmtime().tm_year + 1  # the machine clock really moved
+    proc = run_replaykit(["replay"], cwd=connector, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "replay passed: 10 invocation(s)" in proc.stdout
+
+
+def test_five_replays_are_byte_identical(recorded: tuple[Path, Any]) -> None:
+    connector = recorded[0]
+    settings = resolve_settings(connector)
+    outputs = []
+    for _ in range(5):
+        report = replay(settings, cwd=connector, only={"basic_read-0", "incremental-0-read1", "incremental-0-read2"})
+        assert report.passed, [r.problems for r in report.results]
+        outputs.append(
+            [
+                (r.invocation.id, render_expected_records(r.run.output.records, r.invocation.catalog),
+                 canonical_json(r.run.output.final_states()))
+                for r in report.results
+                if r.run is not None
+            ]
+        )
+    assert all(o == outputs[0] for o in outputs[1:])
+    basic = dict((i, text) for i, text, _ in outputs[0])["basic_read-0"]
+    assert basic == (connector / "integration_tests/expected_records.jsonl").read_text()
+
+
+def test_substream_with_requests_cache_records_and_replays(recorded: tuple[Path, Any]) -> None:
+    connector, log = recorded
+    index = load_index(connector / "cassettes", record_hint="-")
+    plans = index.get("basic_read-0").outputs["records"]["user_plans"]
+    assert plans["count"] == 12
+    assert sum(1 for entry in log if entry["path"].startswith("/v1/users/")) >= 12
+    report = replay(resolve_settings(connector), cwd=connector, only={"basic_read-0"})
+    assert report.passed, report.results[0].problems
+    run = report.results[0].run
+    assert run is not None
+    assert len([r for r in run.output.records if r["stream"] == "user_plans"]) == 12
+
+
+def test_changed_query_parameter_fails_with_an_explained_miss(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    manifest = connector / "manifest.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace('api_key: "{{ config[\'api_key\'] }}"',
+                                     'api_key: "{{ config[\'api_key\'] }}"\n      include_deleted: "true"', 1))
+    assert "include_deleted" in manifest.read_text()
+    proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "request with no recording: GET http://127.0.0.1:" in out
+    assert "query key 'include_deleted' sent ('true') but not recorded" in out
+    assert f"cassette: {connector / 'cassettes' / 'basic_read-0.yaml'}" in out
+    assert "re-record with: replaykit record --config secrets/config.json" in out
+    assert TEST_KEY not in out
+
+
+def test_corrupt_cassette_is_an_error_naming_file_and_line(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    cassette = connector / "cassettes" / "basic_read-0.yaml"
+    lines = cassette.read_text().splitlines()
+    lines[6] = lines[6] + ": [unclosed"
+    cassette.write_text("\n".join(lines) + "\n")
+    proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"cassette {cassette} is not valid YAML at line" in proc.stderr
+    assert "Hint:" in proc.stderr
+
+
+def test_hand_edited_cassette_without_interactions_is_not_treated_as_empty(
+    recorded: tuple[Path, Any], tmp_path: Path
+) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    cassette = connector / "cassettes" / "basic_read-0.yaml"
+    data = yaml.safe_load(cassette.read_text())
+    data["interactions"][0].pop("response")
+    cassette.write_text(yaml.safe_dump(data))
+    proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
+    assert proc.returncode == 2
+    assert "is not a vcrpy cassette: interaction 1 is malformed" in proc.stderr
+
+
+def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    before = snapshot(connector)
+    proc = run_replaykit(["record"], cwd=connector)  # the API is stopped: check cannot succeed
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "connection-0 (check) did not go as the acceptance tests expect" in proc.stderr
+    assert TEST_KEY not in proc.stdout + proc.stderr
+    assert snapshot(connector) == before
+    assert not list(connector.glob(".cassettes*"))
+
+
+def test_killed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    before = snapshot(connector)
+    with DemoAPI(port=0, key=TEST_KEY) as api:
+        config = json.loads((connector / "secrets/config.json").read_text())
+        config["base_url"] = api.base_url
+        (connector / "secrets/config.json").write_text(json.dumps(config))
+        before = snapshot(connector)
+        proc = subprocess.Popen([sys.executable, "-m", "replaykit", "record"], cwd=connector,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # bounded: the recording ends by itself after 10 invocations
+            lines.append(line)
+            if "basic_read-0" in line:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(timeout=60)
+    assert any("basic_read-0" in line for line in lines)
+    assert snapshot(connector) == before
+    assert list(connector.glob(".cassettes.staging-*"))  # what the kill left behind...
+    proc2 = run_replaykit(["replay", "--only", "spec-0"], cwd=connector)
+    assert proc2.returncode == 0, proc2.stderr
