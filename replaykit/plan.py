@@ -83,8 +83,11 @@ def build_plan(connector_dir: Path, acceptance: dict[str, Any] | None, main_conf
         }
     plan = [PlannedInvocation("spec-0", "spec", "spec")]
     for i, test in enumerate(_tests(acceptance, "connection")):
-        plan.append(PlannedInvocation(f"connection-{i}", "connection", "check", config_of(test),
-                                      expect=str(test.get("status") or "succeed")))
+        plan.append(
+            PlannedInvocation(
+                f"connection-{i}", "connection", "check", config_of(test), expect=str(test.get("status") or "succeed")
+            )
+        )
     plan.append(PlannedInvocation("discovery-0", "discovery", "discover", main_config))
     for i, test in enumerate(_tests(acceptance, "discovery")[1:], start=1):
         plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test)))

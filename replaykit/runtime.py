@@ -273,8 +273,15 @@ def main() -> int:
     try:
         result = run_job(job)
     except CassetteError as exc:  # the parent raises it again: a bad file is a usage error, not a diff
-        result = {"exit_code": 2, "cassette_error": {"message": exc.message, "hint": exc.hint, "path": exc.path,
-                                                      "corrupt": type(exc).__name__ == "CassetteCorruptError"}}
+        result = {
+            "exit_code": 2,
+            "cassette_error": {
+                "message": exc.message,
+                "hint": exc.hint,
+                "path": exc.path,
+                "corrupt": type(exc).__name__ == "CassetteCorruptError",
+            },
+        }
     except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result file
         result = {
             "exit_code": 3,

@@ -50,8 +50,7 @@ def make_connector(
     import yaml
 
     shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns("config.json"))
-    config = {"api_key": api.key, "start_date": start_date(days_back), "base_url": api.base_url,
-              **(extra_config or {})}
+    config = {"api_key": api.key, "start_date": start_date(days_back), "base_url": api.base_url, **(extra_config or {})}
     (target / "secrets" / "config.json").write_text(json.dumps(config), encoding="utf-8")
     for name in ("invalid_config.json",):
         path = target / "integration_tests" / name
@@ -82,5 +81,6 @@ def run_replaykit(
 
 
 def all_text(directory: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(directory.rglob("*"))
-                     if p.is_file())
+    return "\n".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in sorted(directory.rglob("*")) if p.is_file()
+    )

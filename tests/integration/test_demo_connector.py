@@ -27,8 +27,9 @@ launch(YamlDeclarativeSource("manifest.yaml", config=config, catalog=catalog, st
 
 
 def connector(cwd: Path, *args: str) -> list[dict[str, Any]]:
-    proc = subprocess.run([sys.executable, "-c", LAUNCH, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", LAUNCH, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
@@ -55,22 +56,28 @@ def test_spec_check_discover_read_against_the_demo_api(tmp_path: Path, demo_api:
     spec = next(m for m in connector(cwd, "spec") if m["type"] == "SPEC")["spec"]
     assert spec["connectionSpecification"]["properties"]["api_key"]["airbyte_secret"] is True
 
-    status = next(m for m in connector(cwd, "check", "--config", "secrets/config.json")
-                  if m["type"] == "CONNECTION_STATUS")
+    status = next(
+        m for m in connector(cwd, "check", "--config", "secrets/config.json") if m["type"] == "CONNECTION_STATUS"
+    )
     assert status["connectionStatus"]["status"] == "SUCCEEDED"
-    bad = next(m for m in connector(cwd, "check", "--config", "integration_tests/invalid_config.json")
-               if m["type"] == "CONNECTION_STATUS")
+    bad = next(
+        m
+        for m in connector(cwd, "check", "--config", "integration_tests/invalid_config.json")
+        if m["type"] == "CONNECTION_STATUS"
+    )
     assert bad["connectionStatus"]["status"] == "FAILED"
 
-    catalog = next(m for m in connector(cwd, "discover", "--config", "secrets/config.json")
-                   if m["type"] == "CATALOG")["catalog"]
+    catalog = next(m for m in connector(cwd, "discover", "--config", "secrets/config.json") if m["type"] == "CATALOG")[
+        "catalog"
+    ]
     streams = {s["name"]: s for s in catalog["streams"]}
     assert set(streams) == {"users", "user_plans", "events"}
     assert "incremental" in streams["events"]["supported_sync_modes"]
 
     served_before = len(demo_api.access_log)
-    messages = connector(cwd, "read", "--config", "secrets/config.json",
-                         "--catalog", "integration_tests/configured_catalog.json")
+    messages = connector(
+        cwd, "read", "--config", "secrets/config.json", "--catalog", "integration_tests/configured_catalog.json"
+    )
     records: dict[str, list[dict[str, Any]]] = {}
     for m in messages:
         if m["type"] == "RECORD":
@@ -79,8 +86,10 @@ def test_spec_check_discover_read_against_the_demo_api(tmp_path: Path, demo_api:
     assert sorted(r["user_id"] for r in records["user_plans"]) == [u["id"] for u in USERS]
     assert len(records["events"]) >= 2 * 10  # two events a day since the start date
     served = demo_api.access_log[served_before:]
-    assert sum(1 for e in served if e["path"] == "/v1/users" and ("next_token", "10") in
-               [tuple(q) for q in e["query"]]) >= 1
+    assert (
+        sum(1 for e in served if e["path"] == "/v1/users" and ("next_token", "10") in [tuple(q) for q in e["query"]])
+        >= 1
+    )
     assert any(e["path"].startswith("/v1/users/") for e in served)
     final_state = [m["state"] for m in messages if m["type"] == "STATE"][-1]
     assert final_state["stream"]["stream_descriptor"]["name"] in {"users", "user_plans", "events"}
@@ -91,8 +100,9 @@ def test_flaky_switch_answers_429_then_500_once(demo_api: DemoAPI) -> None:
 
     def get(path: str) -> int:
         sep = "&" if "?" in path else "?"
-        request = urllib.request.Request(f"{demo_api.base_url}{path}{sep}api_key={TEST_KEY}",
-                                         headers={"Authorization": f"Bearer {TEST_KEY}"})
+        request = urllib.request.Request(
+            f"{demo_api.base_url}{path}{sep}api_key={TEST_KEY}", headers={"Authorization": f"Bearer {TEST_KEY}"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
                 return int(response.status)

@@ -30,7 +30,7 @@ def faketime_env(offset: str) -> dict[str, str]:
     """libfaketime shifts the machine clock for the whole replay (parent and connector processes)."""
     import libfaketime
 
-    needs_reload, env = libfaketime.get_reload_information()
+    _needs_reload, env = libfaketime.get_reload_information()
     return {**env, "FAKETIME": offset}
 
 
@@ -66,9 +66,16 @@ def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Pat
     index = load_index(cassettes, record_hint="-")
     ids = [i.id for i in index.invocations]
     assert ids == [
-        "spec-0", "connection-0", "connection-1", "discovery-0", "basic_read-0",
-        "full_refresh-0-read1", "full_refresh-0-read2",
-        "incremental-0-read1", "incremental-0-read2", "incremental-0-abnormal_state",
+        "spec-0",
+        "connection-0",
+        "connection-1",
+        "discovery-0",
+        "basic_read-0",
+        "full_refresh-0-read1",
+        "full_refresh-0-read2",
+        "incremental-0-read1",
+        "incremental-0-read2",
+        "incremental-0-abnormal_state",
     ]
     # Every request the API served is in a cassette, and nothing else.
     assert sum(i.requests for i in index.invocations) == len(log)
@@ -86,7 +93,7 @@ def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Pat
     from vcr.persisters.filesystem import FilesystemPersister
     from vcr.serializers import yamlserializer
 
-    requests, responses, meta = FilesystemPersister.load_cassette(cassettes / "basic_read-0.yaml", yamlserializer)
+    requests, _responses, meta = FilesystemPersister.load_cassette(cassettes / "basic_read-0.yaml", yamlserializer)
     assert len(requests) == index.get("basic_read-0").requests > 0
     assert meta["recorded_at"] == index.get("basic_read-0").frozen_at
     assert Cassette.load(path=str(cassettes / "basic_read-0.yaml")).rewound
@@ -105,8 +112,13 @@ def test_expected_records_are_sorted_by_stream_and_primary_key(recorded: tuple[P
 def test_replay_400_days_later_with_the_api_stopped_is_identical(recorded: tuple[Path, Any], tmp_path: Path) -> None:
     connector = copy_recorded(recorded, tmp_path / "source-demo")
     env = faketime_env("+400d")
-    probe = subprocess.run([sys.executable, "-c", "import datetime; print(datetime.date.today().year)"],
-                           env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import datetime; print(datetime.date.today().year)"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert int(probe.stdout) >= time.gmtime().tm_year + 1  # the machine clock really moved
     proc = run_replaykit(["replay"], cwd=connector, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -122,14 +134,17 @@ def test_five_replays_are_byte_identical(recorded: tuple[Path, Any]) -> None:
         assert report.passed, [r.problems for r in report.results]
         outputs.append(
             [
-                (r.invocation.id, render_expected_records(r.run.output.records, r.invocation.catalog),
-                 canonical_json(r.run.output.final_states()))
+                (
+                    r.invocation.id,
+                    render_expected_records(r.run.output.records, r.invocation.catalog),
+                    canonical_json(r.run.output.final_states()),
+                )
                 for r in report.results
                 if r.run is not None
             ]
         )
     assert all(o == outputs[0] for o in outputs[1:])
-    basic = dict((i, text) for i, text, _ in outputs[0])["basic_read-0"]
+    basic = {i: text for i, text, _ in outputs[0]}["basic_read-0"]
     assert basic == (connector / "integration_tests/expected_records.jsonl").read_text()
 
 
@@ -150,8 +165,13 @@ def test_changed_query_parameter_fails_with_an_explained_miss(recorded: tuple[Pa
     connector = copy_recorded(recorded, tmp_path / "source-demo")
     manifest = connector / "manifest.yaml"
     text = manifest.read_text()
-    manifest.write_text(text.replace('api_key: "{{ config[\'api_key\'] }}"',
-                                     'api_key: "{{ config[\'api_key\'] }}"\n      include_deleted: "true"', 1))
+    manifest.write_text(
+        text.replace(
+            "api_key: \"{{ config['api_key'] }}\"",
+            'api_key: "{{ config[\'api_key\'] }}"\n      include_deleted: "true"',
+            1,
+        )
+    )
     assert "include_deleted" in manifest.read_text()
     proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
     out = proc.stdout + proc.stderr
@@ -207,8 +227,14 @@ def test_killed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path
         config["base_url"] = api.base_url
         (connector / "secrets/config.json").write_text(json.dumps(config))
         before = snapshot(connector)
-        proc = subprocess.Popen([sys.executable, "-m", "replaykit", "record"], cwd=connector,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "replaykit", "record"],
+            cwd=connector,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         assert proc.stdout is not None
         lines = []
         for line in proc.stdout:  # bounded: the recording ends by itself after 10 invocations
