@@ -1,0 +1,143 @@
+"""The interceptor under the CDK's worker threads, backoff at replay, and the network guard.
+
+Each test runs real connector processes (``python -m replaykit.runtime``) against the real demo API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from conftest import TEST_KEY, make_connector
+from demo_api import DemoAPI
+from replaykit._vcr import load_cassette
+from replaykit.clock import format_instant, now_whole_second
+from replaykit.connector import resolve_connector
+from replaykit.runner import InvocationRun, run_invocation
+from replaykit.runtime import Job
+from replaykit.scrub import Secret
+
+CATALOG = "integration_tests/configured_catalog.json"
+
+
+def run(connector: Path, mode: str, cassette: Path, instant: str, config: str = "secrets/config.json") -> InvocationRun:
+    job = Job(
+        mode=mode,
+        cassette=str(cassette),
+        connector=resolve_connector(connector).to_dict(),
+        args=["read", "--config", config, "--catalog", CATALOG],
+        frozen_at=instant,
+        result="",
+        invocation="read",
+        secrets=[["api_key", TEST_KEY]] if mode == "record" else [],
+        metadata={"recorded_at": instant},
+    )
+    return run_invocation(job, cwd=connector, timeout_s=300)
+
+
+def served(entries: list[dict[str, Any]]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Requests as (path, sorted query without the key): comparable across the API log and cassettes."""
+    return sorted((e["path"], tuple(sorted((k, v) for k, v in e["query"] if k != "api_key"))) for e in entries)
+
+
+def recorded(cassette: Path) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    out = []
+    for request, _ in load_cassette(cassette).interactions:
+        parts = urlsplit(request.uri)
+        out.append({"path": parts.path, "query": parse_qsl(parts.query, keep_blank_values=True)})
+    return served(out)
+
+
+def replay_config(connector: Path) -> str:
+    """The scrubbed config replay runs with (as the recorder stores it)."""
+    config = json.loads((connector / "secrets/config.json").read_text())
+    config["api_key"] = "**REDACTED:api_key**"
+    (connector / "replay_config.json").write_text(json.dumps(config))
+    return "replay_config.json"
+
+
+@pytest.mark.slow
+def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, demo_api: DemoAPI) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=30,
+                               extra_config={"num_workers": 8, "window_days": 1})
+    exact = 0
+    for attempt in range(20):
+        cassette = tmp_path / f"run{attempt}.yaml"
+        start = len(demo_api.access_log)
+        result = run(connector, "record", cassette, format_instant(now_whole_second()))
+        assert result.exit_code == 0, result.stderr_tail
+        log = demo_api.access_log[start:]
+        assert len(log) > 40  # 3 user pages + 12 plans + ~31 one-day event windows
+        exact += recorded(cassette) == served(log)
+    assert exact == 20
+
+    # Replay of the last cassette at concurrency 8 with the API still up: not one request reaches it.
+    before = len(demo_api.access_log)
+    instant = load_cassette(cassette).metadata["recorded_at"]
+    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    assert replayed.exit_code == 0, replayed.stderr_tail
+    assert replayed.result["misses"] == []
+    assert replayed.result["blocked_connections"] == []
+    assert replayed.result["unplayed"] == 0
+    assert len(demo_api.access_log) == before
+    assert len(replayed.output.records) == len(result.output.records)
+
+
+def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: DemoAPI) -> None:
+    demo_api.flaky = True
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10)
+    cassette = tmp_path / "flaky.yaml"
+    instant = format_instant(now_whole_second())
+    recorded_run = run(connector, "record", cassette, instant)
+    assert recorded_run.exit_code == 0, recorded_run.stderr_tail
+    statuses = [r["status"]["code"] for _, r in load_cassette(cassette).interactions]
+    assert statuses.count(429) == 1
+    assert statuses.count(500) == 1
+    assert recorded_run.result["sleep"]["performed_s"] >= 2.0  # the live recording really waited
+
+    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    assert replayed.exit_code == 0, replayed.stderr_tail
+    sleep = replayed.result["sleep"]
+    print(f"\nbackoff at replay: {sleep['calls']} waits, {sleep['requested_s']} s requested, "
+          f"{sleep['performed_s']} s performed")
+    assert sleep["requested_s"] >= 2.0  # the connector asked to wait as it did live...
+    assert sleep["performed_s"] < 1.0  # ...and replay did not
+    assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))
+
+
+def test_replay_blocks_any_socket(tmp_path: Path, demo_api: DemoAPI) -> None:
+    """A request that escaped the interceptor would be refused at the socket, counted, and fail the run."""
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=3)
+    guard = (
+        "import socket, replaykit.runtime as r\n"
+        "attempts = []\n"
+        "with r.blocked_network(attempts):\n"
+        "    try:\n"
+        f"        socket.create_connection(('127.0.0.1', {demo_api.port}), timeout=2)\n"
+        "    except r.NetworkBlockedError as exc:\n"
+        "        print('blocked', exc)\n"
+        "print(len(attempts))\n"
+    )
+    import subprocess
+    import sys
+
+    before = len(demo_api.access_log)
+    proc = subprocess.run([sys.executable, "-c", guard], capture_output=True, text=True, check=True, cwd=connector)
+    assert proc.stdout.splitlines()[0].startswith("blocked replaykit replay: network access")
+    assert proc.stdout.splitlines()[-1] == "1"
+    assert len(demo_api.access_log) == before
+
+
+def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoAPI) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=3)
+    cassette = tmp_path / "c.yaml"
+    result = run(connector, "record", cassette, format_instant(now_whole_second()))
+    assert result.exit_code == 0
+    text = cassette.read_text()
+    assert TEST_KEY not in text
+    assert text.count("**REDACTED:api_key**") >= 2 * result.result["interactions"]  # header + query
+    assert Secret("api_key", TEST_KEY).value not in json.dumps(result.result)
