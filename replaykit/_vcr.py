@@ -46,7 +46,13 @@ def to_http_request(request: Request) -> HttpRequest:
 
 
 def key_of(request: Request) -> RequestKey:
-    return request_key(request.method, request.uri, request.body)
+    """The request's key, computed once per request object (the stub asks twice per request)."""
+    cached: tuple[str, bytes | None, RequestKey] | None = request.__dict__.get("_replaykit_key")
+    if cached is not None and cached[0] == request.uri and cached[1] is request.body:
+        return cached[2]
+    key = request_key(request.method, request.uri, request.body)
+    request.__dict__["_replaykit_key"] = (request.uri, request.body, key)
+    return key
 
 
 # --------------------------------------------------------------------------- files

@@ -62,8 +62,9 @@ def replay_config(connector: Path) -> str:
 
 @pytest.mark.slow
 def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, demo_api: DemoAPI) -> None:
-    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=30,
-                               extra_config={"num_workers": 8, "window_days": 1})
+    connector = make_connector(
+        tmp_path / "source-demo", demo_api, days_back=30, extra_config={"num_workers": 8, "window_days": 1}
+    )
     exact = 0
     for attempt in range(20):
         cassette = tmp_path / f"run{attempt}.yaml"
@@ -102,8 +103,10 @@ def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: D
     replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, replayed.stderr_tail
     sleep = replayed.result["sleep"]
-    print(f"\nbackoff at replay: {sleep['calls']} waits, {sleep['requested_s']} s requested, "
-          f"{sleep['performed_s']} s performed")
+    print(
+        f"\nbackoff at replay: {sleep['calls']} waits, {sleep['requested_s']} s requested, "
+        f"{sleep['performed_s']} s performed"
+    )
     assert sleep["requested_s"] >= 2.0  # the connector asked to wait as it did live...
     assert sleep["performed_s"] < 1.0  # ...and replay did not
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))
