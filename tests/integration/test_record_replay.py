@@ -60,6 +60,14 @@ def copy_recorded(recorded: tuple[Path, Any], target: Path) -> Path:
     return target
 
 
+def point_at(connector: Path, api: DemoAPI) -> None:
+    """Aim both config files of a copied connector at another running API."""
+    for name in ("secrets/config.json", "integration_tests/invalid_config.json"):
+        config = json.loads((connector / name).read_text())
+        config["base_url"] = api.base_url
+        (connector / name).write_text(json.dumps(config))
+
+
 def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Path, list[Any]]) -> None:
     connector, log = recorded
     cassettes = connector / "cassettes"
@@ -210,10 +218,13 @@ def test_hand_edited_cassette_without_interactions_is_not_treated_as_empty(
 
 def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:
     connector = copy_recorded(recorded, tmp_path / "source-demo")
-    before = snapshot(connector)
-    proc = run_replaykit(["record"], cwd=connector)  # the API is stopped: check cannot succeed
+    with DemoAPI(port=0, key="the-key-was-rotated") as api:  # the recorded key no longer works
+        point_at(connector, api)
+        before = snapshot(connector)
+        proc = run_replaykit(["record"], cwd=connector)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "connection-0 (check) did not go as the acceptance tests expect" in proc.stderr
+    assert "connection-0 (check) did not go as the acceptance tests expect: check returned FAILED" in proc.stderr
+    assert "401" in proc.stderr
     assert TEST_KEY not in proc.stdout + proc.stderr
     assert snapshot(connector) == before
     assert not list(connector.glob(".cassettes*"))
@@ -221,11 +232,8 @@ def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path
 
 def test_killed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:
     connector = copy_recorded(recorded, tmp_path / "source-demo")
-    before = snapshot(connector)
     with DemoAPI(port=0, key=TEST_KEY) as api:
-        config = json.loads((connector / "secrets/config.json").read_text())
-        config["base_url"] = api.base_url
-        (connector / "secrets/config.json").write_text(json.dumps(config))
+        point_at(connector, api)
         before = snapshot(connector)
         proc = subprocess.Popen(
             [sys.executable, "-m", "replaykit", "record"],
