@@ -102,12 +102,28 @@ def load_cassette(path: Path) -> CassetteData:
         if not isinstance(metadata, dict):
             raise ValueError("'metadata' must be a mapping")
     except ValueError as exc:
+        line = _interaction_line(text, str(exc))
         raise CassetteCorruptError(
-            f"cassette {path} is not a vcrpy cassette: {exc}",
+            f"cassette {path} is not a vcrpy cassette" + (f" (line {line})" if line else "") + f": {exc}",
             path=str(path),
             hint="Undo the hand edit (git diff shows it) or re-record with `replaykit record`.",
         ) from exc
     return CassetteData(interactions, metadata)
+
+
+def _interaction_line(text: str, problem: str) -> int | None:
+    """The line where the interaction named in ``problem`` ("interaction N ...") starts."""
+    if not problem.startswith("interaction "):
+        return None
+    try:
+        number = int(problem.split()[1])
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        for key, value in root.value:
+            if key.value == "interactions":
+                return int(value.value[number - 1].start_mark.line) + 1
+    except (ValueError, IndexError, AttributeError, yaml.YAMLError):
+        return None
+    return None
 
 
 def scrub_interaction(interaction: Interaction, scrubber: Scrubber) -> Interaction:

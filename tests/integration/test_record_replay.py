@@ -213,7 +213,7 @@ def test_hand_edited_cassette_without_interactions_is_not_treated_as_empty(
     cassette.write_text(yaml.safe_dump(data))
     proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
     assert proc.returncode == 2
-    assert "is not a vcrpy cassette: interaction 1 is malformed" in proc.stderr
+    assert "is not a vcrpy cassette (line 2): interaction 1 is malformed" in proc.stderr
 
 
 def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_scrub_interaction_covers_url_headers_and_bodies() -> None:
     [
         ("interactions: [\n  - {request: \n", "is not valid YAML at line"),
         ("version: 1\n", "is not a vcrpy cassette"),
-        ("interactions:\n- request: {method: GET}\n", "interaction 1 is malformed"),
+        ("interactions:\n- request: {method: GET}\n", "(line 2): interaction 1 is malformed"),
     ],
 )
 def test_corrupt_cassettes_raise_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
