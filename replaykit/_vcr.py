@@ -117,7 +117,7 @@ def _interaction_line(text: str, problem: str) -> int | None:
         return None
     try:
         number = int(problem.split()[1])
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root: Any = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         for key, value in root.value:
             if key.value == "interactions":
                 return int(value.value[number - 1].start_mark.line) + 1

@@ -2,8 +2,10 @@
 
 * freezegun is started only after the CDK is imported (``pydantic.v1`` dies with "metaclass conflict"
   under a started freezer);
-* the clock is per thread: a thread's backoff sleep advances that thread's clock only, so the records the
-  main thread stamps (``emitted_at``) never depend on how worker threads were scheduled;
+* the clock is per task: a backoff sleep advances the clock of the thread that slept, until that thread
+  starts its next thread-pool task.  A task (one partition read) meets the same 429s and 500s at replay as
+  live, so its clock is the same; what other threads see, e.g. the ``emitted_at`` the main thread stamps or
+  the window end a later task computes, never depends on how the pool scheduled the work;
 * "connector waits" (backoff, Retry-After, connector code calling ``time.sleep``) return at once at
   replay; scheduling sleeps of the thread machinery keep their real duration, so nothing spins.
 """
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 # Sleeps issued from these modules are the thread machinery waiting for real work, not the connector.
 _SCHEDULING_MODULES = (
@@ -29,6 +32,8 @@ _SCHEDULING_MODULES = (
     "airbyte_cdk.sources.streams.concurrent",
     "airbyte_cdk.sources.message",
     "airbyte_cdk.utils.memory_monitor",
+    # client-side rate limiting waits live and is switched off at replay: not part of the connector's time
+    "airbyte_cdk.sources.streams.call_rate",
     "pyrate_limiter",
 )
 # Modules that keep the real clock while frozen (freezegun ignore list, on top of its defaults).
@@ -60,6 +65,10 @@ class ThreadClock:
 
     def advance(self, seconds: float) -> None:
         self._local.offset = getattr(self._local, "offset", 0.0) + max(0.0, seconds)
+
+    def new_task(self) -> None:
+        """The calling thread starts unrelated work: its waits so far no longer count."""
+        self._local.offset = 0.0
 
 
 @dataclass
@@ -102,13 +111,23 @@ def frozen_clock(instant: dt.datetime, *, skip_waits: bool, stats: SleepStats) -
             real_sleep(seconds)
             stats.performed_s += seconds
 
+    from concurrent.futures import thread as pool_thread
+
+    real_work_item_run = pool_thread._WorkItem.run
+
+    def work_item_run(item: Any) -> Any:
+        clock.new_task()
+        return real_work_item_run(item)
+
     freezer = freezegun.freeze_time(instant, tick=False, ignore=list(FREEZE_IGNORE))
     freezer.start()
     freezegun.api.freeze_factories[-1] = clock  # type: ignore[call-overload]
     time.sleep = sleep  # type: ignore[assignment]
+    pool_thread._WorkItem.run = work_item_run  # type: ignore[method-assign,assignment]
     try:
         yield clock
     finally:
+        pool_thread._WorkItem.run = real_work_item_run  # type: ignore[method-assign]
         time.sleep = real_sleep  # type: ignore[assignment]
         freezer.stop()
 

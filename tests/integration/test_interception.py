@@ -144,3 +144,28 @@ def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoA
     assert TEST_KEY not in text
     assert text.count("**REDACTED:api_key**") >= 2 * result.result["interactions"]  # header + query
     assert Secret("api_key", TEST_KEY).value not in json.dumps(result.result)
+
+
+def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -> None:
+    """A manifest api_budget throttles the live recording; at replay it must not spin or wait."""
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10)
+    manifest = connector / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text()
+        + "\napi_budget:\n  type: HTTPAPIBudget\n  policies:\n    - type: MovingWindowCallRatePolicy\n"
+        "      rates:\n        - limit: 4\n          interval: PT1S\n      matchers: []\n"
+    )
+    cassette = tmp_path / "budget.yaml"
+    instant = format_instant(now_whole_second())
+    recorded_run = run(connector, "record", cassette, instant)
+    assert recorded_run.exit_code == 0, recorded_run.stderr_tail
+    assert recorded_run.duration_s >= 3.0  # ~20 requests at 4 per second: the budget really throttled
+    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    assert replayed.exit_code == 0, json.dumps(replayed.result["misses"], indent=1)
+    print(
+        f"\napi_budget: record {recorded_run.duration_s:.1f} s, replay {replayed.duration_s:.1f} s, "
+        f"replay sleeps {replayed.result['sleep']}"
+    )
+    assert replayed.result["sleep"]["calls"] == 0
+    assert replayed.duration_s < recorded_run.duration_s
+    assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))

@@ -1,0 +1,41 @@
+"""``replaykit scan`` (the base of the pre-commit hook): known secrets and unscrubbed credential headers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, run_replaykit
+
+CASSETTE = ROOT / "cassettes" / "source-demo" / "basic_read-0.yaml"
+
+
+def test_clean_committed_cassettes_pass() -> None:
+    proc = run_replaykit(["scan", *map(str, sorted((ROOT / "cassettes").rglob("*.yaml")))], cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_planted_secret_and_header_are_found_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "config.json").write_text(json.dumps({"api_key": "planted-key-8c1f"}))
+    leaky = tmp_path / "leaky.yaml"
+    text = CASSETTE.read_text()
+    text = text.replace("Bearer **REDACTED:api_key**", "Bearer unknown-token-1234", 1)
+    text = text.replace("**REDACTED:api_key**", "planted-key-8c1f", 1)
+    leaky.write_text(text)
+    proc = run_replaykit(["scan", str(leaky)], cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith(f"{leaky}:") and "known-secret" in line for line in lines)
+    assert any("credential-header" in line and "Authorization" in line for line in lines)
+    assert "planted-key-8c1f" not in proc.stdout + proc.stderr
+    assert "unknown-token-1234" not in proc.stdout + proc.stderr
+    shutil.copy(CASSETTE, leaky)
+    assert run_replaykit(["scan", str(leaky)], cwd=tmp_path).returncode == 0
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run_replaykit(["scan", "nope.yaml"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "nope.yaml" in proc.stderr

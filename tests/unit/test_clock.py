@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from replaykit.clock import SleepStats, format_instant, frozen_clock, parse_instant
+
+INSTANT = parse_instant("2026-11-21T05:17:05Z")
+REAL = [time.perf_counter]  # in a list: freezegun rebinds module attributes that hold time functions
+
+
+def backoff_then_now(seconds: float) -> dt.datetime:
+    time.sleep(seconds)  # a connector wait: skipped at replay, but it moves this task's clock
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def test_waits_are_skipped_but_advance_the_waiting_task_only() -> None:
+    stats = SleepStats()
+    started = time.monotonic()
+    with frozen_clock(INSTANT, skip_waits=True, stats=stats), ThreadPoolExecutor(max_workers=1) as pool:
+        after_wait = pool.submit(backoff_then_now, 30).result()
+        next_task = pool.submit(now).result()  # same worker thread, new task: back at the instant
+        main = now()
+    assert time.monotonic() - started < 5
+    assert format_instant(after_wait) == "2026-11-21T05:17:35Z"
+    assert next_task == main == INSTANT
+    assert (stats.calls, stats.requested_s, stats.performed_s) == (1, 30.0, 0.0)
+
+
+def test_record_mode_really_waits() -> None:
+    stats = SleepStats()
+    with frozen_clock(INSTANT, skip_waits=False, stats=stats):
+        started = REAL[0]()
+        time.sleep(0.2)
+        elapsed = REAL[0]() - started
+        assert format_instant(now()) == "2026-11-21T05:17:05Z"  # 0.2 s later, same whole second
+    assert stats.performed_s == 0.2
+    assert elapsed >= 0.2
+
+
+def test_clock_is_restored() -> None:
+    with frozen_clock(INSTANT, skip_waits=True, stats=SleepStats()):
+        pass
+    assert abs(dt.datetime.now(dt.timezone.utc) - dt.datetime.now(dt.timezone.utc).astimezone()) < dt.timedelta(1)
+    assert dt.datetime.now(dt.timezone.utc).year >= 2026
+    assert time.sleep.__module__ == "time"
