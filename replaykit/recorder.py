@@ -208,7 +208,12 @@ class _Recording:
             secrets=[[s.name, s.value] for s in self.scrubber.secrets],
             metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
         )
-        run = run_invocation(job, cwd=self.settings.connector_dir, timeout_s=self.settings.timeout_seconds)
+        run = run_invocation(
+            job,
+            cwd=self.settings.connector_dir,
+            timeout_s=self.settings.timeout_seconds,
+            scrub=self.scrubber.scrub_text,
+        )
         if "runtime_error" in run.result:
             raise RecordingError(
                 f"invocation {planned.id} could not be recorded: "
@@ -220,7 +225,7 @@ class _Recording:
             raise RecordingError(
                 f"invocation {planned.id} ({planned.command}) did not go as the acceptance tests expect: "
                 + self.scrubber.scrub_text(problem),
-                details=[f"  {self.scrubber.scrub_text(line)}" for line in run.stderr_tail[-5:]],
+                details=[f"  {line}" for line in run.stderr_tail[-5:]],
                 hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
                 "record again; the previous recording is untouched.",
             )

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit.connector import resolve_connector
-from replaykit.invocations import Invocation, InvocationIndex, load_index
+from replaykit.connector import ConnectorTarget, resolve_connector
+from replaykit.invocations import Invocation, load_index
 from replaykit.runner import InvocationRun, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -99,9 +99,8 @@ def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:
 
 
 def replay_invocation(
-    invocation: Invocation, settings: Settings, index: InvocationIndex, command: str
+    invocation: Invocation, settings: Settings, target: ConnectorTarget, command: str
 ) -> InvocationReplay:
-    target = resolve_connector(settings.connector_dir, settings.connector_command)
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
     with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
@@ -139,11 +138,12 @@ def replay(
 ) -> ReplayReport:
     command = record_command(settings, cwd)
     index = load_index(settings.cassette_dir, record_hint=command)
+    target = resolve_connector(settings.connector_dir, settings.connector_command)
     results = []
     for invocation in index.invocations:
         if only and invocation.id not in only:
             continue
-        outcome = replay_invocation(invocation, settings, index, command)
+        outcome = replay_invocation(invocation, settings, target, command)
         results.append(outcome)
         if progress is not None:
             progress(outcome)

@@ -46,8 +46,11 @@ def run_invocation(
     cwd: Path,
     timeout_s: float,
     progress: ProgressCallback | None = None,
+    scrub: Callable[[str], str] = str,
 ) -> InvocationRun:
-    """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result."""
+    """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result.
+
+    ``scrub`` is applied to the connector's stderr before replaykit keeps any of it."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="replaykit-run-") as tmp:
         job.result = str(Path(tmp) / "result.json")
@@ -85,7 +88,7 @@ def run_invocation(
                     proc.kill()
                     proc.wait()
         duration = time.monotonic() - started
-        tail = stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+        tail = [scrub(line) for line in stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]]
         result_path = Path(job.result)
         if not result_path.is_file():
             timed_out = duration >= timeout_s
