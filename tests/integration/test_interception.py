@@ -14,7 +14,7 @@ import pytest
 
 from conftest import TEST_KEY, make_connector
 from demo_api import DemoAPI
-from replaykit._vcr import load_cassette
+from replaykit._vcr import key_of, load_cassette
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import resolve_connector
 from replaykit.runner import InvocationRun, run_invocation
@@ -83,9 +83,12 @@ def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, 
     assert replayed.exit_code == 0, replayed.stderr_tail
     assert replayed.result["misses"] == []
     assert replayed.result["blocked_connections"] == []
-    assert replayed.result["unplayed"] == 0
+    # Only extra copies of identical requests may stay unplayed: the CDK's requests_cache serves a repeated
+    # parent page from its cache or from the network depending on thread timing, live and at replay alike.
+    keys = [key_of(request) for request, _ in load_cassette(cassette).interactions]
+    assert replayed.result["unplayed"] <= len(keys) - len(set(keys))
     assert len(demo_api.access_log) == before
-    assert len(replayed.output.records) == len(result.output.records)
+    assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, result.output.records))
 
 
 def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: DemoAPI) -> None:
