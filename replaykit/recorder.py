@@ -203,7 +203,6 @@ class _Recording:
                 str(planned.config_path) if planned.config_path else None, catalog_file, state_file
             ),
             frozen_at=instant,
-            result="",
             invocation=planned.id,
             secrets=[[s.name, s.value] for s in self.scrubber.secrets],
             metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},

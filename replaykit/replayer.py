@@ -113,7 +113,6 @@ def replay_invocation(
             connector=target.to_dict(),
             args=invocation.connector_args(config_file, catalog_file, state_file),
             frozen_at=invocation.frozen_at,
-            result="",
             invocation=invocation.id,
         )
         run = run_invocation(job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds)

@@ -2,7 +2,7 @@
 
 The child is ``python -m replaykit.runtime`` in this same Python environment (the connector's code is
 imported there, then the interceptor and clock are installed).  The job, with any secrets, goes in on
-stdin; protocol messages come back on stdout; the runtime's own facts come back in a result file.
+stdin; protocol messages come back on stdout; the runtime's own facts come back on a pipe of their own.
 A later warm-fork runner can replace :func:`run_invocation` without touching its callers.
 """
 
@@ -12,9 +12,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,12 @@ class InvocationRun:
 ProgressCallback = Callable[[ConnectorOutput], None]
 
 
+def _read_all(fd: int, chunks: list[bytes]) -> None:
+    with os.fdopen(fd, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            chunks.append(chunk)
+
+
 def run_invocation(
     job: Job,
     *,
@@ -50,63 +56,78 @@ def run_invocation(
 ) -> InvocationRun:
     """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result.
 
-    ``scrub`` is applied to the connector's stderr before replaykit keeps any of it."""
+    Nothing of the run touches the disk: the job (with any secrets) goes in on stdin, the runtime's result comes
+    back on a pipe of its own, and only the last lines of stderr are kept, passed through ``scrub``."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="replaykit-run-") as tmp:
-        job.result = str(Path(tmp) / "result.json")
-        stderr_path = Path(tmp) / "stderr.log"
-        env = dict(os.environ)
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        with stderr_path.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "replaykit.runtime"],
-                cwd=cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-            )
-            killer = threading.Timer(timeout_s, proc.kill)
-            killer.start()
-            output = ConnectorOutput()
-            try:
-                assert proc.stdin is not None
-                assert proc.stdout is not None
-                proc.stdin.write(job.to_json())
-                proc.stdin.close()
-                for line in proc.stdout:
-                    output.add_line(line)
-                    if progress is not None:
-                        progress(output)
-                proc.wait()
-            finally:
-                killer.cancel()
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-        duration = time.monotonic() - started
-        tail = [scrub(line) for line in stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]]
-        result_path = Path(job.result)
-        if not result_path.is_file():
-            timed_out = duration >= timeout_s
-            raise ConnectorCrashedError(
-                f"invocation {job.invocation}: the connector process "
-                + (f"was killed after {timeout_s:.0f} s" if timed_out else f"died with exit code {proc.returncode}")
-                + " before replaykit could finish",
-                details=["last lines of its stderr:", *("  " + line for line in tail)] if tail else [],
-                hint="Raise timeout_seconds in [tool.replaykit]."
-                if timed_out
-                else "Run the connector by hand with the same command to see why it dies.",
-            )
-        result = json.loads(result_path.read_text(encoding="utf-8"))
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    result_read, result_write = os.pipe()
+    job.result_fd = result_write
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "replaykit.runtime"],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            pass_fds=(result_write,),
+        )
+    finally:
+        os.close(result_write)
+    tail: deque[str] = deque(maxlen=20)
+    chunks: list[bytes] = []
+    stderr = proc.stderr
+    assert stderr is not None
+    readers = [
+        threading.Thread(target=lambda: tail.extend(line.rstrip("\n") for line in stderr), daemon=True),
+        threading.Thread(target=_read_all, args=(result_read, chunks), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    killer = threading.Timer(timeout_s, proc.kill)
+    killer.start()
+    output = ConnectorOutput()
+    try:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(job.to_json())
+        proc.stdin.close()
+        for line in proc.stdout:
+            output.add_line(line)
+            if progress is not None:
+                progress(output)
+        proc.wait()
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(timeout=10)
+    duration = time.monotonic() - started
+    stderr_tail = [scrub(line) for line in tail]
+    raw = b"".join(chunks)
+    if not raw:
+        timed_out = duration >= timeout_s
+        raise ConnectorCrashedError(
+            f"invocation {job.invocation}: the connector process "
+            + (f"was killed after {timeout_s:.0f} s" if timed_out else f"died with exit code {proc.returncode}")
+            + " before replaykit could finish",
+            details=["last lines of its stderr:", *("  " + line for line in stderr_tail)] if stderr_tail else [],
+            hint="Raise timeout_seconds in [tool.replaykit]."
+            if timed_out
+            else "Run the connector by hand with the same command to see why it dies.",
+        )
+    result = json.loads(raw.decode("utf-8"))
     if "cassette_error" in result:
         info = result["cassette_error"]
         error_type = CassetteCorruptError if info.get("corrupt") else CassetteError
         raise error_type(info["message"], path=info["path"], hint=info.get("hint"))
-    return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=tail)
+    return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=stderr_tail)
 
 
 def write_inputs(

@@ -2,7 +2,7 @@
 
 Order matters and is the point of this module: import the CDK and the connector's code, *then* install
 the interceptor and the clock, then call the connector's entry point.  stdout carries only what the
-connector prints (Airbyte protocol messages); replaykit's own facts go to the result file named in the job.
+connector prints (Airbyte protocol messages); replaykit's own facts go to the result pipe named in the job.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.connector import ConnectorTarget
-from replaykit.files import write_atomic
 
 _PREIMPORT = (
     "pydantic.v1",
@@ -42,7 +41,7 @@ class Job:
     connector: dict[str, str]
     args: list[str]
     frozen_at: str
-    result: str
+    result_fd: int = -1  # write end of the pipe the result goes back on (set by the runner)
     invocation: str = ""
     secrets: list[list[str]] = field(default_factory=list)  # record only: [name, value]
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -201,7 +200,7 @@ def _call(entry: Callable[[list[str]], object], args: list[str]) -> int:
 
 
 def run_job(job: Job) -> dict[str, Any]:
-    """Run one invocation in this process; returns the facts for the result file."""
+    """Run one invocation in this process; returns the facts for the result pipe."""
     from replaykit import _vcr
     from replaykit.clock import SleepStats, disable_client_rate_limits, frozen_clock, parse_instant
     from replaykit.matching import closest_requests
@@ -282,13 +281,14 @@ def main() -> int:
                 "corrupt": type(exc).__name__ == "CassetteCorruptError",
             },
         }
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result file
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result pipe
         result = {
             "exit_code": 3,
             "runtime_error": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(limit=8),
         }
-    write_atomic(Path(job.result), json.dumps(result, sort_keys=True))
+    with os.fdopen(job.result_fd, "w", encoding="utf-8") as pipe:
+        pipe.write(json.dumps(result, sort_keys=True))
     sys.stdout.flush()
     sys.stderr.flush()
     return int(result["exit_code"])

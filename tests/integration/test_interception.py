@@ -31,7 +31,6 @@ def run(connector: Path, mode: str, cassette: Path, instant: str, config: str = 
         connector=resolve_connector(connector).to_dict(),
         args=["read", "--config", config, "--catalog", CATALOG],
         frozen_at=instant,
-        result="",
         invocation="read",
         secrets=[["api_key", TEST_KEY]] if mode == "record" else [],
         metadata={"recorded_at": instant},
