@@ -18,7 +18,7 @@ import contextlib
 import copy
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from vcr.serializers import compat, yamlserializer
 from replaykit.errors import CassetteCorruptError, CassetteError
 from replaykit.files import write_atomic
 from replaykit.matching import HttpRequest, RequestKey, request_key
-from replaykit.scrub import Scrubber
+from replaykit.scrub import Scrubber, Secret, learn_from_exchange
 
 Interaction = tuple[Request, dict[str, Any]]
 
@@ -126,6 +126,13 @@ def _interaction_line(text: str, problem: str) -> int | None:
     return None
 
 
+def learn_secrets(interaction: Interaction) -> list[Secret]:
+    """What a live exchange reveals (tokens, cookies, credential headers), from its decoded response."""
+    request, response = interaction
+    decoded = decode_response(copy.deepcopy(response))
+    return learn_from_exchange(request.headers, decoded.get("headers", {}), decoded.get("body", {}).get("string"))
+
+
 def scrub_interaction(interaction: Interaction, scrubber: Scrubber) -> Interaction:
     """A scrubbed copy: URL, headers and body of the request; headers and (decoded) body of the response."""
     request, response = interaction
@@ -181,6 +188,7 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         self._last: dict[RequestKey, int] = {}
         self.misses: list[HttpRequest] = []
         self.repeats = 0
+        self.on_record: Callable[[Request, dict[str, Any]], None] | None = None
 
     def load_interactions(self, interactions: list[Interaction]) -> None:
         with self._lock:
@@ -196,8 +204,12 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         self._last[key] = position
 
     def append(self, request: Request, response: dict[str, Any]) -> None:
+        """Record one live exchange (``on_record`` sees it first: that is where secrets are learned)."""
+        request, response = copy.deepcopy(request), copy.deepcopy(response)
+        if self.on_record is not None:
+            self.on_record(request, response)
         with self._lock:
-            self.data.append((copy.deepcopy(request), copy.deepcopy(response)))
+            self.data.append((request, response))
             self.dirty = True
 
     def _replaying(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -44,6 +45,16 @@ def _query(query: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(parse_qsl(query, keep_blank_values=True)))
 
 
+_FORM = re.compile(r"[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*")
+
+
+@dataclass(frozen=True)
+class FormBody:
+    """An ``application/x-www-form-urlencoded`` body, decoded: the same fields however they were escaped."""
+
+    fields: tuple[tuple[str, str], ...]
+
+
 def _parse_body(body: bytes | str | None) -> Any:
     if body is None or body in (b"", ""):
         return None
@@ -51,7 +62,14 @@ def _parse_body(body: bytes | str | None) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
+        pass
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
         return raw
+    if _FORM.fullmatch(text):
+        return FormBody(tuple(sorted(parse_qsl(text, keep_blank_values=True))))
+    return raw
 
 
 def body_digest(body: bytes | str | None) -> str:
@@ -60,6 +78,8 @@ def body_digest(body: bytes | str | None) -> str:
         return ""
     if isinstance(parsed, bytes):
         return "raw:" + hashlib.sha256(parsed).hexdigest()[:24]
+    if isinstance(parsed, FormBody):
+        return "form:" + hashlib.sha256(json.dumps(parsed.fields).encode("utf-8")).hexdigest()[:24]
     canon = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return "json:" + hashlib.sha256(canon).hexdigest()[:24]
 
@@ -106,6 +126,8 @@ def differences(sent: HttpRequest, recorded: HttpRequest) -> list[str]:
 
 
 def _body_differences(sent: Any, recorded: Any) -> list[str]:
+    if isinstance(sent, FormBody) and isinstance(recorded, FormBody):
+        sent, recorded = dict(sent.fields), dict(recorded.fields)
     if isinstance(sent, dict) and isinstance(recorded, dict):
         out = []
         for key in sorted(set(sent) | set(recorded), key=str):

@@ -23,6 +23,7 @@ from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, SecretLeakError, UsageError
 from replaykit.files import (
+    dump_json,
     new_staging_dir,
     recover_interrupted_swap,
     remove_stale_staging,
@@ -34,9 +35,12 @@ from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import PlannedInvocation, build_plan, configured_catalog_from, load_acceptance_config
 from replaykit.runner import InvocationRun, run_invocation, write_inputs
 from replaykit.runtime import Job
-from replaykit.scrub import Scrubber, discover_secrets, scrub_config
+from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
 from replaykit.snapshots import render_expected_records
+
+# The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
+REPLAY_CONFIG = "replay_config.json"
 
 # (planned invocation, its run) -> None; called after each invocation.
 RecordProgress = Callable[[PlannedInvocation, InvocationRun | None], None]
@@ -228,6 +232,8 @@ class _Recording:
                 hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
                 "record again; the previous recording is untouched.",
             )
+        for name, value in run.result.get("learned", []):
+            self.scrubber.add(Secret(name, value))
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
@@ -266,6 +272,8 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
             invocations=invocations,
         )
         index.save(staging)
+        main_config = session.config(settings.config) or {}
+        write_atomic(staging / REPLAY_CONFIG, dump_json(scrub_config(main_config, session.scrubber)))
         verify_no_secrets(staging, session.scrubber)
         swap_in_directory(staging, settings.cassette_dir)
     except BaseException:

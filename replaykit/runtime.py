@@ -15,6 +15,7 @@ import os
 import runpy
 import socket
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -210,6 +211,15 @@ def run_job(job: Job) -> dict[str, Any]:
     _, entry = resolve_entry(ConnectorTarget.from_dict(job.connector))
     cassette_path = Path(job.cassette)
     cassette = _vcr.new_cassette(cassette_path, replay=replay)
+    scrubber = Scrubber(Secret(name, value) for name, value in job.secrets)
+    learned: list[Secret] = []
+    learning = threading.Lock()
+
+    def learn(request: Any, response: dict[str, Any]) -> None:
+        with learning:
+            learned.extend(s for s in _vcr.learn_secrets((request, response)) if scrubber.add(s))
+
+    cassette.on_record = learn
     if replay:
         cassette.load_interactions(_vcr.load_cassette(cassette_path).interactions)
         disable_client_rate_limits()
@@ -242,10 +252,11 @@ def run_job(job: Job) -> dict[str, Any]:
             for miss in _unique(cassette.misses)
         ]
     else:
-        scrubber = Scrubber(Secret(name, value) for name, value in job.secrets)
         interactions = [_vcr.scrub_interaction(i, scrubber) for i in cassette.data]
         _vcr.save_cassette(cassette_path, _vcr.CassetteData(interactions, dict(job.metadata)))
         result["interactions"] = len(interactions)
+        # Back to the parent through the result pipe (never a file), to scrub records, states and files.
+        result["learned"] = [[s.name, s.value] for s in learned]
     return result
 
 

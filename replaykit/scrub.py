@@ -69,6 +69,31 @@ CREDENTIAL_HEADERS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 4
+# Keys of response JSON whose values are credentials handed out at run time (OAuth, sessions).
+TOKEN_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "auth_token",
+        "session_token",
+        "session_id",
+        "sessionid",
+        "session_key",
+        "bearer_token",
+        "jwt",
+        "api_key",
+        "apikey",
+        "client_secret",
+        "secret",
+        "password",
+        "private_key",
+    }
+)
+MIN_LEARNED_LENGTH = 8
+USER_FIELD_NAMES = frozenset({"username", "user", "user_name", "login", "email", "client_id", "account"})
+PASSWORD_FIELD_NAMES = frozenset({"password", "passwd", "client_secret", "secret", "api_secret", "api_key", "token"})
 _PLACEHOLDER_RE = re.compile(r"\*\*REDACTED:[A-Za-z0-9_.\-]+\*\*")
 
 
@@ -123,9 +148,10 @@ class Scrubber:
     def secrets(self) -> list[Secret]:
         return list(self._secrets.values())
 
-    def add(self, secret: Secret) -> None:
-        if len(secret.value) < MIN_SECRET_LENGTH or secret.value in self._secrets:
-            return
+    def add(self, secret: Secret) -> bool:
+        """Know one more secret; False when it was known already or is too short to be replaced safely."""
+        if len(secret.value) < MIN_SECRET_LENGTH or secret.value in self._secrets or has_placeholder(secret.value):
+            return False
         self._secrets[secret.value] = secret
         mark = placeholder(secret.name)
         for kind, encoded in encodings(secret.value):
@@ -135,6 +161,7 @@ class Scrubber:
         # Longest first, so a value that contains another secret is replaced whole.
         alternatives = sorted(self._table, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(a) for a in alternatives))
+        return True
 
     def scrub_text(self, text: str) -> str:
         if self._pattern is None or not text:
@@ -228,7 +255,83 @@ def discover_secrets(
                 walk(value)
 
     walk(config)
+    return found + basic_auth_secrets(config)
+
+
+def basic_auth_secrets(config: Mapping[str, Any]) -> list[Secret]:
+    """``base64(user:password)`` for every mapping holding a user-like and a password-like field, as HTTP
+    Basic auth sends them; and a ``client_id`` that sits next to a secret is secret too."""
+    found: list[Secret] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            keys = {str(k).lower(): v for k, v in node.items() if isinstance(v, str) and v}
+            users = [v for k, v in keys.items() if k in USER_FIELD_NAMES]
+            passwords = [v for k, v in keys.items() if k in PASSWORD_FIELD_NAMES]
+            for user in users:
+                for password in passwords:
+                    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+                    found.append(Secret("basic_auth", pair))
+            if "client_id" in keys and passwords:
+                found.append(Secret("client_id", keys["client_id"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
     return found
+
+
+def _credential_of_header(value: str) -> str:
+    scheme, _, rest = value.partition(" ")
+    return rest.strip() if rest and scheme.lower() in {"bearer", "basic", "token", "digest", "apikey"} else value
+
+
+def learn_from_exchange(
+    request_headers: Mapping[str, Any], response_headers: Mapping[str, Any], response_body: bytes | str | None
+) -> list[Secret]:
+    """Credentials an exchange reveals: tokens in a JSON response, cookie values, what a request sends in a
+    credential header.  Placeholders and short values are never learned."""
+    learned: list[Secret] = []
+
+    def values(raw: Any) -> list[str]:
+        return [str(v) for v in raw] if isinstance(raw, list | tuple) else [str(raw)]
+
+    for name, raw in request_headers.items():
+        lowered = str(name).lower()
+        for value in values(raw):
+            if lowered == "cookie":
+                for part in value.split(";"):
+                    cookie, _, cookie_value = part.strip().partition("=")
+                    learned.append(Secret(f"cookie_{cookie}", cookie_value))
+            elif lowered in CREDENTIAL_HEADERS:
+                learned.append(Secret(lowered.replace("-", "_"), _credential_of_header(value)))
+    for name, raw in response_headers.items():
+        if str(name).lower() == "set-cookie":
+            for value in values(raw):
+                cookie, _, rest = value.partition("=")
+                learned.append(Secret(f"cookie_{cookie.strip()}", rest.split(";", 1)[0].strip()))
+    if response_body:
+        try:
+            parsed = json.loads(response_body)
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Mapping):
+                for key, value in node.items():
+                    if isinstance(value, str) and str(key).lower() in TOKEN_KEYS:
+                        learned.append(Secret(str(key).lower(), value))
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(parsed)
+    return [s for s in learned if len(s.value) >= MIN_LEARNED_LENGTH and not has_placeholder(s.value)]
 
 
 def scrub_config(config: Mapping[str, Any], scrubber: Scrubber) -> dict[str, Any]:

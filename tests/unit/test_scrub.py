@@ -68,3 +68,32 @@ def test_same_name_different_values_get_distinct_placeholders() -> None:
 def test_short_values_are_not_treated_as_secrets() -> None:
     scrubber = Scrubber([Secret("key", "ab")])
     assert scrubber.scrub_text("abc ab") == "abc ab"
+
+
+def test_basic_auth_pairs_and_client_ids_next_to_secrets() -> None:
+    config = {
+        "credentials": {"username": "ada", "password": "pw-123456"},
+        "oauth": {"client_id": "cid-7777", "client_secret": "cs-8888"},
+    }
+    found = {(s.name, s.value) for s in discover_secrets(config)}
+    assert ("basic_auth", base64.b64encode(b"ada:pw-123456").decode()) in found
+    assert ("client_id", "cid-7777") in found
+    assert ("password", "pw-123456") in found
+
+
+def test_learning_from_an_exchange() -> None:
+    from replaykit.scrub import learn_from_exchange
+
+    learned = learn_from_exchange(
+        {"Authorization": "Bearer at-0123456789", "Cookie": "sid=cookie-value-1"},
+        {"Set-Cookie": ["session=fresh-session-22; Path=/; HttpOnly"]},
+        b'{"access_token": "at-abcdefghij", "expires_in": 3600, "data": {"refresh_token": "rt-klmnopqrst"},'
+        b' "next_token": "page-2-cursor-x", "token": "**REDACTED:token**"}',
+    )
+    assert {(s.name, s.value) for s in learned} == {
+        ("authorization", "at-0123456789"),
+        ("cookie_sid", "cookie-value-1"),
+        ("cookie_session", "fresh-session-22"),
+        ("access_token", "at-abcdefghij"),
+        ("refresh_token", "rt-klmnopqrst"),
+    }
