@@ -38,6 +38,7 @@ from replaykit.runtime import Job
 from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
 from replaykit.snapshots import render_expected_records
+from replaykit.verify import find_leak, write_verified
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
 REPLAY_CONFIG = "replay_config.json"
@@ -86,14 +87,11 @@ def versions(target: ConnectorTarget) -> dict[str, str]:
 def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
     """Re-read every written file; a known secret in any encoding deletes the file and fails the recording."""
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        hits = list(scrubber.find(text))
-        if hits:
-            name, offset = hits[0]
-            line = text.count("\n", 0, offset) + 1
+        leak = find_leak(path, scrubber)
+        if leak is not None:
             path.unlink()
             raise SecretLeakError(
-                f"secret {name!r} found in {path.name} at line {line} after scrubbing; the file was deleted",
+                f"secret {leak.secret!r} found in {path.name} at {leak.location} after scrubbing; the file was deleted",
                 hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
             )
 
@@ -284,13 +282,13 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
     basic = next((i for i in invocations if i.suite == "basic_read"), None)
     if expected is not None and basic is not None:
         text = render_expected_records(session.outputs[basic.id].records, basic.catalog)
-        found = list(session.scrubber.find(text))
-        if found:
+        leak = write_verified(expected, text, session.scrubber)
+        if leak is not None:
             raise SecretLeakError(
-                f"secret {found[0][0]!r} would be written to {expected}; nothing was written",
+                f"secret {leak.secret!r} found in the new {expected.name} at {leak.location}; it was deleted "
+                "and the previous file kept",
                 hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
             )
-        write_atomic(expected, text)
         result.written.append(expected)
     return result
 
