@@ -81,7 +81,7 @@ def record_and_replay(tmp_path: Path, secrets: dict[str, str]) -> tuple[Path, li
         assert "POST /oauth/token" in api.requests
         learned = [api.access_token, api.session]
     values = [v for k, v in secrets.items() if k != "username"]
-    values += learned + [base64.b64encode(f"{secrets['username']}:{secrets['password']}".encode()).decode()]
+    values += [*learned, base64.b64encode(f"{secrets['username']}:{secrets['password']}".encode()).decode()]
     written = [p for p in (connector / "cassettes").rglob("*") if p.is_file()]
     written.append(connector / "integration_tests" / "expected_records.jsonl")
     for value in values:
