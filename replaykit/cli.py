@@ -88,8 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan = commands.add_parser(
         "scan",
         help="find secrets in cassettes, expected records and state files (pre-commit hook)",
-        description="Scan files for secrets: values of the local secrets/*.json in any encoding, and "
-        "credential headers in cassettes that are not replaykit placeholders. Exit 1 on findings.",
+        description="Scan cassettes, expected records and state files for secrets: values of the local "
+        "secrets/*.json in any encoding, detect-secrets' credential formats, credential headers that are not "
+        "replaykit placeholders, high-entropy values under credential-like keys, inside decoded binary bodies "
+        "too. Exit 1 on findings (file:line: rule), never printing a value.",
     )
     scan.add_argument("files", nargs="*", metavar="FILE", help="files to scan (default: the cassette directory)")
     scan.add_argument(
@@ -98,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=".",
         help="directory whose secrets/*.json hold the known secrets (default: current directory)",
     )
+    scan.add_argument(
+        "--baseline",
+        metavar="PATH",
+        default=None,
+        help="accepted findings, by fingerprint (default: .replaykit-scan-baseline.json if present)",
+    )
+    scan.add_argument(
+        "--write-baseline", action="store_true", help="accept every current finding: write them to the baseline"
+    )
+    scan.add_argument("--fix", action="store_true", help="replace every finding by a placeholder, in place, atomically")
     scan.set_defaults(handler=_scan)
     return parser
 
@@ -149,7 +161,7 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.errors import UsageError
-    from replaykit.scan import known_secrets, scan_files
+    from replaykit.scan import BASELINE_FILE, fix_file, known_secrets, load_baseline, scan_files, write_baseline
 
     files = [Path(f) for f in args.files]
     if not files:
@@ -158,12 +170,31 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise UsageError(f"cannot scan {missing[0]}: no such file", hint="Pass existing files to `replaykit scan`.")
-    findings = scan_files(files, known_secrets(Path(args.secrets_dir)))
+    baseline_path = Path(args.baseline or BASELINE_FILE)
+    if args.baseline and not baseline_path.is_file() and not args.write_baseline:
+        raise UsageError(
+            f"scan baseline {baseline_path} does not exist",
+            hint="Create it with `replaykit scan --write-baseline FILES...`.",
+        )
+    known = known_secrets(Path(args.secrets_dir))
+    if args.write_baseline:
+        accepted = [f for f in scan_files(files, known) if f.rule != "known-secret"]
+        write_baseline(baseline_path, accepted)
+        print(f"accepted {len(accepted)} finding(s) in {baseline_path} (known secrets are never accepted)", file=out)
+        return EXIT_OK
+    baseline = load_baseline(baseline_path)
+    findings = scan_files(files, known, baseline)
+    if args.fix and findings:
+        for path in sorted({f.path for f in findings}):
+            fixed = fix_file(Path(path), [f for f in findings if f.path == path], known)
+            print(f"fixed {path}: {fixed} value(s) replaced by placeholders", file=out)
+        findings = scan_files(files, known, baseline)
     for finding in findings:
         print(finding.render(), file=out)
     if findings:
         print(
-            f"{len(findings)} finding(s). Hint: re-record with `replaykit record`, or remove the value by hand.",
+            f"{len(findings)} finding(s). Hint: re-record with `replaykit record`, run `replaykit scan --fix`, "
+            "or accept false positives with `replaykit scan --write-baseline`.",
             file=out,
         )
         return EXIT_FAILED
