@@ -160,6 +160,14 @@ def _gated_lines(searched: str, gate: re.Pattern[str], text: str) -> Iterator[tu
         yield start, text[start:end]
 
 
+def _secret_of(match: re.Match[str]) -> str:
+    """The secret a plugin's match holds: its longest group when that is the value (keyword assignments),
+    else the whole match (a group that only picks a prefix such as ``ghp``)."""
+    groups = [g for g in match.groups() if g]
+    longest = max(groups, key=len) if groups else ""
+    return (longest if len(longest) >= 8 else match.group(0)).strip()
+
+
 def _same(offset: int) -> int:
     return offset
 
@@ -221,8 +229,7 @@ def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> lis
             if hint is not None and hint not in region:
                 continue
             for match in pattern.finditer(region):
-                value = match.group(match.lastindex or 0) if match.lastindex else match.group(0)
-                add(at(match.start()), plugin.name, "matches detect-secrets' plugin", value.strip())
+                add(at(match.start()), plugin.name, "matches detect-secrets' plugin", _secret_of(match))
     for regex in (_YAML_HEADER, _JSON_HEADER):
         for match in regex.finditer(lowered):
             value = text[match.start("value") : match.end("value")].strip().strip("'\"")
@@ -252,7 +259,15 @@ def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> lis
                     )
                 )
     unique: dict[tuple[int, str, str], Finding] = {}
+    named: dict[int, list[str]] = {}
     for finding in found:
+        if finding.rule != "high-entropy-value" and finding.value:
+            named.setdefault(finding.line, []).append(finding.value)
+    for finding in found:  # a value a named rule found is not reported again as "high entropy"
+        if finding.rule == "high-entropy-value" and any(
+            v in finding.value or finding.value in v for v in named.get(finding.line, ())
+        ):
+            continue
         unique.setdefault((finding.line, finding.rule, finding.fingerprint), finding)
     return sorted(unique.values(), key=lambda f: (f.line, f.rule))
 

@@ -10,7 +10,6 @@ placeholders, a gzip !!binary body now and then), plants a handful of secrets of
 from __future__ import annotations
 
 import argparse
-import base64
 import gzip
 import json
 import sys
@@ -22,9 +21,9 @@ from vcr.request import Request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from replaykit import _vcr  # noqa: E402
-from replaykit.scan import scan_files  # noqa: E402
-from replaykit.scrub import Scrubber, Secret  # noqa: E402
+from replaykit import _vcr
+from replaykit.scan import scan_files
+from replaykit.scrub import Scrubber, Secret
 
 KNOWN = "kn0wn-s3cret-value-9f8e7d"
 # Built at run time so that no credential-shaped string sits in the source tree.
