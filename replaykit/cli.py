@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the records or final states differ.",
     )
     replay.add_argument("--only", action="append", metavar="INVOCATION", help="replay only this invocation id")
+    replay.add_argument(
+        "--update",
+        action="store_true",
+        help="accept differences the connector's code made: rewrite expected records, state snapshots and the "
+        "index from the cassettes (offline), and prune recordings the acceptance config no longer needs",
+    )
     _common(replay)
     replay.set_defaults(handler=_replay)
 
@@ -153,8 +159,10 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
         for line in replay_lines(outcome):
             print(line, file=out, flush=True)
 
-    report = replay(settings, cwd=Path.cwd(), progress=progress, only=set(args.only) if args.only else None)
-    for line in replay_summary(report):
+    report = replay(
+        settings, cwd=Path.cwd(), progress=progress, only=set(args.only) if args.only else None, update=args.update
+    )
+    for line in replay_summary(report, Path.cwd()):
         print(line, file=out)
     return EXIT_OK if report.passed else EXIT_FAILED
 

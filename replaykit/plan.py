@@ -161,3 +161,14 @@ def configured_catalog_from(
             configured["cursor_field"] = stream["default_cursor_field"]
         streams.append(configured)
     return {"streams": streams}
+
+
+def expected_records_path(connector_dir: Path, acceptance: dict[str, Any] | None) -> Path | None:
+    """Where the basic read's ``expect_records.path`` points, if the acceptance config names one."""
+    tests = _tests(acceptance or {}, "basic_read")
+    for test in tests:
+        expect = test.get("expect_records")
+        if isinstance(expect, dict) and expect.get("path"):
+            base = connector_dir / str((acceptance or {}).get("base_path") or ".")
+            return (base / str(expect["path"])).resolve()
+    return None

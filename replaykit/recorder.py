@@ -32,12 +32,18 @@ from replaykit.files import (
 )
 from replaykit.invocations import Invocation, InvocationIndex
 from replaykit.messages import ConnectorOutput, state_input_from
-from replaykit.plan import PlannedInvocation, build_plan, configured_catalog_from, load_acceptance_config
+from replaykit.plan import (
+    PlannedInvocation,
+    build_plan,
+    configured_catalog_from,
+    expected_records_path,
+    load_acceptance_config,
+)
 from replaykit.runner import InvocationRun, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
-from replaykit.snapshots import render_expected_records
+from replaykit.snapshots import desired_snapshots
 from replaykit.verify import find_leak, write_verified
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
@@ -272,24 +278,27 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
         index.save(staging)
         main_config = session.config(settings.config) or {}
         write_atomic(staging / REPLAY_CONFIG, dump_json(scrub_config(main_config, session.scrubber)))
+        expected = expected_records_path(settings.connector_dir, acceptance)
+        snapshots = desired_snapshots(invocations, session.outputs, staging, expected, settings.volatile_state_fields)
+        for snapshot in snapshots:
+            if snapshot.kind == "state":
+                write_atomic(snapshot.path, snapshot.content)
         verify_no_secrets(staging, session.scrubber)
         swap_in_directory(staging, settings.cassette_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     result = RecordResult(index=index, cassette_dir=settings.cassette_dir)
-    expected = _expected_records_path(settings, acceptance)
-    basic = next((i for i in invocations if i.suite == "basic_read"), None)
-    if expected is not None and basic is not None:
-        text = render_expected_records(session.outputs[basic.id].records, basic.catalog)
-        leak = write_verified(expected, text, session.scrubber)
-        if leak is not None:
-            raise SecretLeakError(
-                f"secret {leak.secret!r} found in the new {expected.name} at {leak.location}; it was deleted "
-                "and the previous file kept",
-                hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
-            )
-        result.written.append(expected)
+    for snapshot in snapshots:
+        if snapshot.kind == "expected_records":
+            leak = write_verified(snapshot.path, snapshot.content, session.scrubber)
+            if leak is not None:
+                raise SecretLeakError(
+                    f"secret {leak.secret!r} found in the new {snapshot.path.name} at {leak.location}; it was "
+                    "deleted and the previous file kept",
+                    hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
+                )
+            result.written.append(snapshot.path)
     return result
 
 
@@ -298,13 +307,3 @@ def _relative(path: str, base: Path) -> str:
         return str(Path(path).relative_to(base))
     except ValueError:
         return path
-
-
-def _expected_records_path(settings: Settings, acceptance: dict[str, Any] | None) -> Path | None:
-    tests = (((acceptance or {}).get("acceptance_tests") or {}).get("basic_read") or {}).get("tests") or []
-    for test in tests:
-        expect = test.get("expect_records") if isinstance(test, dict) else None
-        if isinstance(expect, dict) and expect.get("path"):
-            base = settings.connector_dir / str((acceptance or {}).get("base_path") or ".")
-            return (base / str(expect["path"])).resolve()
-    return None

@@ -1,4 +1,9 @@
-"""``replaykit replay``: re-run every recorded invocation offline and compare it with what was recorded."""
+"""``replaykit replay``: re-run every recorded invocation offline and compare it with what was recorded.
+
+Two kinds of difference: *problems* (a request with no recording, the network touched, the runtime failed)
+can only be fixed by re-recording; *differences* (records, final states, snapshots) come from the connector's
+own code and ``--update`` accepts them offline, rewriting the index, expected records and state snapshots.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +16,33 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.connector import ConnectorTarget, resolve_connector
-from replaykit.invocations import Invocation, load_index
+from replaykit.files import write_atomic
+from replaykit.invocations import Invocation, InvocationIndex, load_index
+from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
 from replaykit.runner import InvocationRun, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
+from replaykit.snapshots import (
+    STATE_DIR,
+    SnapshotChange,
+    SnapshotFile,
+    compare_snapshots,
+    desired_snapshots,
+    mask_volatile,
+)
 
 
 @dataclass
 class InvocationReplay:
     invocation: Invocation
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # only re-recording fixes these
+    differences: list[str] = field(default_factory=list)  # --update accepts these
     run: InvocationRun | None = None
+    updated: bool = False
 
     @property
     def passed(self) -> bool:
-        return not self.problems
+        return not self.problems and (self.updated or not self.differences)
 
 
 @dataclass
@@ -33,10 +50,16 @@ class ReplayReport:
     results: list[InvocationReplay]
     cassette_dir: Path
     record_command: str
+    snapshots: list[SnapshotChange] = field(default_factory=list)
+    unused_invocations: list[str] = field(default_factory=list)
+    not_recorded: list[str] = field(default_factory=list)
+    updated: bool = False
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.results)
+        if not all(r.passed for r in self.results):
+            return False
+        return self.updated or all(c.status in ("unchanged", "unused") for c in self.snapshots)
 
 
 ReplayProgress = Callable[[InvocationReplay], None]
@@ -55,7 +78,7 @@ def _short_json(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compare_outputs(recorded: Invocation, replayed: InvocationRun) -> list[str]:
+def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: frozenset[str] = frozenset()) -> list[str]:
     """What differs between the recorded facts of an invocation and its replay, one sentence each."""
     problems: list[str] = []
     if replayed.exit_code != recorded.exit_code:
@@ -73,7 +96,8 @@ def compare_outputs(recorded: Invocation, replayed: InvocationRun) -> list[str]:
             problems.append(f"stream {stream}: {new['count']} records replayed, {old['count']} recorded")
         elif old["sha256"] != new["sha256"]:
             problems.append(f"stream {stream}: the {new['count']} replayed records differ from the recorded ones")
-    rec_state, rep_state = before.get("final_state", {}), now["final_state"]
+    rec_state = mask_volatile(before.get("final_state", {}), volatile)
+    rep_state = mask_volatile(now["final_state"], volatile)
     for stream in sorted(set(rec_state) | set(rep_state)):
         if rec_state.get(stream) != rep_state.get(stream):
             problems.append(
@@ -128,16 +152,25 @@ def replay_invocation(
             + ", ".join(run.result["blocked_connections"][:3])
         )
     if not outcome.problems:
-        outcome.problems.extend(compare_outputs(invocation, run))
+        outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields))
     return outcome
 
 
 def replay(
-    settings: Settings, *, cwd: Path, progress: ReplayProgress | None = None, only: set[str] | None = None
+    settings: Settings,
+    *,
+    cwd: Path,
+    progress: ReplayProgress | None = None,
+    only: set[str] | None = None,
+    update: bool = False,
 ) -> ReplayReport:
+    """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
+    code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)
+    acceptance = load_acceptance_config(settings.acceptance_test_config)
+    planned = {p.id for p in build_plan(settings.connector_dir, acceptance, settings.config)}
     results = []
     for invocation in index.invocations:
         if only and invocation.id not in only:
@@ -146,4 +179,46 @@ def replay(
         results.append(outcome)
         if progress is not None:
             progress(outcome)
-    return ReplayReport(results=results, cassette_dir=settings.cassette_dir, record_command=command)
+    report = ReplayReport(results=results, cassette_dir=settings.cassette_dir, record_command=command)
+    outputs = {r.invocation.id: r.run.output for r in results if r.run is not None and not r.problems}
+    replayed = [i for i in index.invocations if i.id in outputs]
+    desired = desired_snapshots(
+        replayed,
+        outputs,
+        settings.cassette_dir,
+        expected_records_path(settings.connector_dir, acceptance),
+        settings.volatile_state_fields,
+    )
+    state_dir = settings.cassette_dir / STATE_DIR
+    existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
+    report.snapshots = compare_snapshots(desired, existing)
+    if not only:
+        report.unused_invocations = [i.id for i in index.invocations if i.id not in planned]
+        report.not_recorded = sorted(planned - {i.id for i in index.invocations})
+    if update and all(not r.problems for r in results):
+        _write_update(index, report, desired, settings)
+    return report
+
+
+def _write_update(
+    index: InvocationIndex, report: ReplayReport, desired: list[SnapshotFile], settings: Settings
+) -> None:
+    """Accept the replay: snapshots written, index outputs refreshed, unused recordings pruned (all atomic)."""
+    for result in report.results:
+        if result.run is not None and result.differences:
+            result.invocation.outputs = result.run.output.summary()
+            result.invocation.exit_code = result.run.exit_code
+            result.updated = True
+    unused = set(report.unused_invocations)
+    index.invocations = [i for i in index.invocations if i.id not in unused]
+    index.save(settings.cassette_dir)
+    contents = {s.path: s.content for s in desired}
+    for change in report.snapshots:
+        if change.status in ("updated", "created"):
+            write_atomic(change.path, contents[change.path])
+        elif change.status == "unused":
+            change.path.unlink(missing_ok=True)
+    for invocation_id in unused:
+        (settings.cassette_dir / f"{invocation_id}.yaml").unlink(missing_ok=True)
+        (settings.cassette_dir / STATE_DIR / f"{invocation_id}.json").unlink(missing_ok=True)
+    report.updated = True

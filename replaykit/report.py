@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from replaykit.recorder import RecordResult
 from replaykit.replayer import InvocationReplay, ReplayReport
@@ -26,20 +27,69 @@ def invocation_line(invocation_id: str, run: InvocationRun | None, status: str) 
 
 
 def replay_lines(outcome: InvocationReplay) -> Iterator[str]:
-    yield invocation_line(outcome.invocation.id, outcome.run, "ok" if outcome.passed else "FAILED")
-    for problem in outcome.problems:
+    status = "FAILED" if outcome.problems else "DIFF" if outcome.differences and not outcome.updated else "ok"
+    yield invocation_line(outcome.invocation.id, outcome.run, status)
+    for problem in [*outcome.problems, *outcome.differences]:
         for i, line in enumerate(problem.splitlines()):
             yield ("    - " if i == 0 else "      ") + line
 
 
-def replay_summary(report: ReplayReport) -> Iterator[str]:
-    failed = [r for r in report.results if not r.passed]
+def _shown(path: Path, cwd: Path | None) -> str:
+    if cwd is not None:
+        try:
+            return str(path.relative_to(cwd))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
+    counts = {
+        status: sum(1 for c in report.snapshots if c.status == status)
+        for status in ("unchanged", "updated", "created", "unused")
+    }
+    if report.snapshots:
+        verb = "written" if report.updated else "compared"
+        yield "snapshots " + verb + ": " + ", ".join(f"{n} {status}" for status, n in counts.items())
+    for change in report.snapshots:
+        if change.status != "unchanged":
+            done = {"updated": "updated", "created": "created", "unused": "deleted"}[change.status]
+            label = done if report.updated else change.status
+            yield f"  {label} {_shown(change.path, cwd)}"
+            yield from (f"    - {line}" for line in change.summary)
+    if report.unused_invocations:
+        action = "pruned" if report.updated else "unused"
+        yield f"recordings {action} (the acceptance config no longer needs them): " + ", ".join(
+            report.unused_invocations
+        )
+    if report.not_recorded:
+        yield "not recorded yet (the acceptance config needs them): " + ", ".join(report.not_recorded)
+
+
+def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
+    yield from snapshot_lines(report, cwd)
     total = len(report.results)
-    if not failed:
+    problems = [r for r in report.results if r.problems]
+    differing = [r for r in report.results if r.differences]
+    changed = [c for c in report.snapshots if c.status in ("updated", "created")]
+    if problems:
+        yield f"replay FAILED: {len(problems)} of {total} invocation(s) cannot be replayed from their recording"
+        yield f"Hint: the connector's requests changed; re-record: {report.record_command}"
+    elif report.updated:
+        yield (
+            f"replay updated: {len(differing)} invocation(s) and {len(changed)} snapshot file(s) rewritten, "
+            f"{len(report.unused_invocations)} unused recording(s) pruned; review and commit them"
+        )
+    elif differing or changed:
+        yield (
+            f"replay FAILED: {len(differing)} of {total} invocation(s) and {len(changed)} snapshot file(s) "
+            "differ from the recording"
+        )
+        yield "Hint: if the connector's change is intended, run `replaykit replay --update` (offline) and commit"
+    else:
         yield f"replay passed: {total} invocation(s) matched their recording ({report.cassette_dir})"
-        return
-    yield f"replay FAILED: {len(failed)} of {total} invocation(s) differ from their recording"
-    yield f"Hint: if the API or the connector's requests changed on purpose, re-record: {report.record_command}"
+    if report.not_recorded:
+        yield f"Hint: record the missing invocations: {report.record_command}"
 
 
 def record_summary(result: RecordResult) -> Iterator[str]:

@@ -32,6 +32,7 @@ class Settings:
     connector_command: str | None = None
     secrets: tuple[str, ...] = ()
     timeout_seconds: float = 900.0
+    volatile_state_fields: frozenset[str] = frozenset({"lookback_window"})
     source: str = "defaults"
 
 
@@ -44,6 +45,7 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "connector_command": ((str,), "how to run the connector, e.g. 'source-foo' or 'python main.py'"),
     "secrets": ((list,), "extra config field names whose values are secret"),
     "timeout_seconds": ((int, float), "time limit of one connector invocation"),
+    "volatile_state_fields": ((list,), "state keys whose values change run to run; masked in state snapshots"),
 }
 
 
@@ -71,7 +73,7 @@ def validate_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
             )
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(
-                f"{where}: [tool.replaykit] secrets must be a list of strings",
+                f"{where}: [tool.replaykit] {key} must be a list of strings",
                 hint='List config field names, e.g. secrets = ["client_secret"].',
             )
         out[key] = value
@@ -125,6 +127,7 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
         connector_command=merged.get("connector_command"),
         secrets=tuple(merged.get("secrets", ())),
         timeout_seconds=float(merged.get("timeout_seconds", 900.0)),
+        volatile_state_fields=frozenset(merged.get("volatile_state_fields", ["lookback_window"])),
         source=source,
     )
 

@@ -1,16 +1,25 @@
-"""Byte-stable expected records (CAT's ``expected_records.jsonl`` format).
+"""Snapshots: byte-stable expected records (CAT's ``expected_records.jsonl``) and final-state files.
 
 Records are ordered by stream, then primary key (else canonical JSON), keys sorted, one record per line,
 one trailing newline: the same recording gives the same bytes whatever order the CDK's threads emitted
-the records in.
+the records in.  State snapshots hold each read invocation's final state per stream, volatile fields masked.
+Comparing and reporting follow syrupy: unchanged / updated / created / unused, with a diff summary.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from replaykit.files import canonical_json
+from replaykit.files import canonical_json, dump_json
+from replaykit.invocations import Invocation
+from replaykit.messages import ConnectorOutput
+
+# emitted_at is the instant of a recording, not data: expected_records.jsonl holds 0 so that re-recording the
+# same data gives the same bytes (CAT never compares it; replay compares real emitted_at through the index).
+EXPECTED_EMITTED_AT = 0
 
 
 def primary_keys(catalog: dict[str, Any] | None) -> dict[str, list[list[str]]]:
@@ -46,7 +55,7 @@ def _sort_key(record: dict[str, Any], pks: dict[str, list[list[str]]]) -> tuple[
 
 
 def expected_record_line(record: dict[str, Any]) -> dict[str, Any]:
-    line = {"stream": record.get("stream"), "data": record.get("data"), "emitted_at": record.get("emitted_at")}
+    line = {"stream": record.get("stream"), "data": record.get("data"), "emitted_at": EXPECTED_EMITTED_AT}
     if record.get("namespace"):
         line["namespace"] = record["namespace"]
     return line
@@ -57,3 +66,149 @@ def render_expected_records(records: list[dict[str, Any]], catalog: dict[str, An
     lines = [expected_record_line(r) for r in records]
     lines.sort(key=lambda r: _sort_key(r, pks))
     return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines)
+
+
+# --------------------------------------------------------------------------- state snapshots and the report
+
+STATE_DIR = "states"
+VOLATILE = "**VOLATILE**"
+
+
+def mask_volatile(value: Any, fields: frozenset[str]) -> Any:
+    """``value`` with every key named in ``fields`` (at any depth) masked: the key stays, its value does not."""
+    if isinstance(value, dict):
+        return {k: VOLATILE if k in fields else mask_volatile(v, fields) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_volatile(v, fields) for v in value]
+    return value
+
+
+def render_state_snapshot(final_states: dict[str, Any], volatile: frozenset[str]) -> str:
+    return dump_json(mask_volatile(final_states, volatile))
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    path: Path
+    content: str
+    kind: str  # "expected_records" | "state"
+    catalog: dict[str, Any] | None = None
+
+
+@dataclass
+class SnapshotChange:
+    path: Path
+    status: str  # unchanged | updated | created | unused
+    summary: list[str] = field(default_factory=list)
+
+
+def _records_by_key(text: str, catalog: dict[str, Any] | None) -> dict[str, dict[Any, dict[str, Any]]]:
+    pks = primary_keys(catalog)
+    grouped: dict[str, dict[Any, dict[str, Any]]] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        stream = str(record.get("stream"))
+        data = record.get("data") or {}
+        key = _pk_value(data, pks.get(stream, [])) if pks.get(stream) else None
+        grouped.setdefault(stream, {})[key if key is not None else canonical_json(data)] = data
+    return grouped
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(old, new, verbose_level=0)
+    out = []
+    for kind, label in (
+        ("dictionary_item_added", "added"),
+        ("dictionary_item_removed", "removed"),
+        ("values_changed", "changed"),
+        ("type_changes", "changed type"),
+    ):
+        for path in sorted(diff.get(kind, [])):
+            out.append(f"field {path.replace('root', '', 1)} {label}")
+    return out or ["values changed"]
+
+
+def diff_expected_records(old_text: str, new_text: str, catalog: dict[str, Any] | None) -> list[str]:
+    """One line per stream that differs: records added / removed / changed, and which fields changed."""
+    try:
+        old, new = _records_by_key(old_text, catalog), _records_by_key(new_text, catalog)
+    except ValueError:
+        return ["the old file is not valid JSON lines"]
+    lines = []
+    for stream in sorted(set(old) | set(new)):
+        before, after = old.get(stream, {}), new.get(stream, {})
+        added = [k for k in after if k not in before]
+        removed = [k for k in before if k not in after]
+        changed = [k for k in after if k in before and after[k] != before[k]]
+        if not (added or removed or changed):
+            continue
+        fields: dict[str, int] = {}
+        for key in changed:
+            for change in _field_changes(before[key], after[key]):
+                fields[change] = fields.get(change, 0) + 1
+        detail = "; ".join(f"{change} in {n}" for change, n in sorted(fields.items())[:5])
+        lines.append(
+            f"stream {stream}: {len(changed)} changed, {len(added)} added, {len(removed)} removed"
+            + (f" ({detail})" if detail else "")
+        )
+    return lines or ["only the order or formatting differs"]
+
+
+def diff_states(old_text: str, new_text: str) -> list[str]:
+    from deepdiff import DeepDiff
+
+    try:
+        old, new = json.loads(old_text), json.loads(new_text)
+    except ValueError:
+        return ["the old file is not valid JSON"]
+    lines = []
+    for stream in sorted(set(old) | set(new)):
+        if old.get(stream) != new.get(stream):
+            pretty = DeepDiff(old.get(stream), new.get(stream)).pretty().splitlines()
+            lines.append(f"stream {stream}: " + "; ".join(pretty[:3]) + (" …" if len(pretty) > 3 else ""))
+    return lines
+
+
+def compare_snapshots(desired: list[SnapshotFile], existing: list[Path]) -> list[SnapshotChange]:
+    """What writing ``desired`` would change; files in ``existing`` that nothing produces are unused."""
+    changes = []
+    for snapshot in desired:
+        if not snapshot.path.is_file():
+            changes.append(SnapshotChange(snapshot.path, "created"))
+            continue
+        old = snapshot.path.read_text(encoding="utf-8")
+        if old == snapshot.content:
+            changes.append(SnapshotChange(snapshot.path, "unchanged"))
+        elif snapshot.kind == "expected_records":
+            changes.append(
+                SnapshotChange(snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog))
+            )
+        else:
+            changes.append(SnapshotChange(snapshot.path, "updated", diff_states(old, snapshot.content)))
+    wanted = {s.path for s in desired}
+    changes.extend(SnapshotChange(path, "unused") for path in sorted(existing) if path not in wanted)
+    return changes
+
+
+def desired_snapshots(
+    invocations: list[Invocation],
+    outputs: dict[str, ConnectorOutput],
+    cassette_dir: Path,
+    expected_path: Path | None,
+    volatile: frozenset[str],
+) -> list[SnapshotFile]:
+    """The snapshot files these outputs produce: the basic read's expected records, a state file per read."""
+    files = []
+    basic = next((i for i in invocations if i.suite == "basic_read" and i.id in outputs), None)
+    if expected_path is not None and basic is not None:
+        text = render_expected_records(outputs[basic.id].records, basic.catalog)
+        files.append(SnapshotFile(expected_path, text, "expected_records", basic.catalog))
+    for invocation in invocations:
+        if invocation.command == "read" and invocation.id in outputs:
+            state = render_state_snapshot(outputs[invocation.id].final_states(), volatile)
+            files.append(SnapshotFile(cassette_dir / STATE_DIR / f"{invocation.id}.json", state, "state"))
+    return files

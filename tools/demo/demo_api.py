@@ -55,9 +55,12 @@ def events_between(lo: dt.datetime, hi: dt.datetime) -> list[dict[str, Any]]:
 class DemoAPI:
     """A running demo API; use as a context manager or call start()/stop()."""
 
-    def __init__(self, port: int = 0, key: str = DEFAULT_KEY, flaky: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, key: str = DEFAULT_KEY, flaky: bool = False, now: dt.datetime | None = None
+    ) -> None:
         self.key = key
         self.flaky = flaky
+        self.now = now  # the API's clock (tests pin it so that its data stays put); None: the real clock
         self.access_log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._seen: set[str] = set()
@@ -148,7 +151,7 @@ class DemoAPI:
                         hi = dt.datetime.strptime(query["created[lte]"], ISO).replace(tzinfo=dt.timezone.utc)
                     except (KeyError, ValueError) as exc:
                         return self._send(400, {"error": f"bad window: {exc}"})
-                    now = dt.datetime.now(dt.timezone.utc)
+                    now = api.now or dt.datetime.now(dt.timezone.utc)
                     return self._send(200, {"data": events_between(lo, min(hi, now))})
                 return self._send(404, {"error": "not found"})
 

@@ -1,0 +1,125 @@
+"""Expected records and state snapshots: byte-stable across recordings, and regenerated offline on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TEST_KEY, make_connector, run_replaykit
+from demo_api import DemoAPI
+
+SUITES = ("basic_read", "incremental")
+
+
+def snapshot_files(connector: Path) -> dict[str, bytes]:
+    files = {"expected_records.jsonl": (connector / "integration_tests" / "expected_records.jsonl").read_bytes()}
+    for path in sorted((connector / "cassettes" / "states").glob("*.json")):
+        files[path.name] = path.read_bytes()
+    return files
+
+
+@pytest.fixture(scope="module")
+def three_recordings(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The demo recorded three times at concurrency 8 against a live API whose clock is pinned (same data)."""
+    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    connectors = []
+    with DemoAPI(port=0, key=TEST_KEY, now=today) as api:
+        for attempt in range(3):
+            base = tmp_path_factory.mktemp(f"rec{attempt}")
+            connector = make_connector(
+                base / "source-demo",
+                api,
+                days_back=12,
+                suites=SUITES,
+                extra_config={"num_workers": 8, "window_days": 2},
+            )
+            proc = run_replaykit(["record"], cwd=connector)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            connectors.append(connector)
+    return connectors
+
+
+def test_three_recordings_at_concurrency_8_give_identical_snapshots(three_recordings: list[Path]) -> None:
+    first, *others = (snapshot_files(c) for c in three_recordings)
+    assert set(first) == {
+        "expected_records.jsonl",
+        "basic_read-0.json",
+        "incremental-0-read1.json",
+        "incremental-0-read2.json",
+        "incremental-0-abnormal_state.json",
+    }
+    for other in others:
+        assert other == first
+    records = [json.loads(line) for line in first["expected_records.jsonl"].decode().splitlines()]
+    assert {r["stream"] for r in records} == {"users", "user_plans", "events"}
+    state = json.loads(first["incremental-0-read1.json"])
+    assert set(state) == {"users", "user_plans", "events"}
+    assert state["events"]["created"].endswith("15:00:00Z")
+
+
+def test_a_transformation_change_fails_then_update_rewrites_offline(
+    three_recordings: list[Path], tmp_path: Path
+) -> None:
+    connector = tmp_path / "source-demo"
+    shutil.copytree(three_recordings[0], connector)
+    manifest = connector / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["definitions"]["users_stream"]["transformations"] = [
+        {"type": "AddFields", "fields": [{"type": "AddedFieldDefinition", "path": ["plan_tier"], "value": "gold"}]}
+    ]
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    expected = connector / "integration_tests" / "expected_records.jsonl"
+    before = expected.read_bytes()
+
+    failed = run_replaykit(["replay"], cwd=connector)  # no API runs: everything is offline
+    out = failed.stdout + failed.stderr
+    assert failed.returncode == 1, out
+    assert "stream users: 12 changed, 0 added, 0 removed (field ['plan_tier'] added in 12)" in out
+    assert "updated integration_tests/expected_records.jsonl" in out
+    assert "replaykit replay --update" in out
+    assert expected.read_bytes() == before  # nothing written without --update
+
+    updated = run_replaykit(["replay", "--update"], cwd=connector)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "replay updated:" in updated.stdout
+    users = [json.loads(line) for line in expected.read_text().splitlines() if '"stream": "users"' in line]
+    assert len(users) == 12
+    assert all(u["data"]["plan_tier"] == "gold" for u in users)
+
+    again = run_replaykit(["replay"], cwd=connector)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "snapshots compared: 5 unchanged, 0 updated, 0 created, 0 unused" in again.stdout
+
+
+def test_unused_recordings_are_reported_and_pruned_by_update(three_recordings: list[Path], tmp_path: Path) -> None:
+    connector = tmp_path / "source-demo"
+    shutil.copytree(three_recordings[1], connector)
+    config = connector / "acceptance-test-config.yml"
+    data = yaml.safe_load(config.read_text())
+    del data["acceptance_tests"]["incremental"]
+    config.write_text(yaml.safe_dump(data))
+
+    reported = run_replaykit(["replay"], cwd=connector)
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    assert (
+        "recordings unused (the acceptance config no longer needs them): incremental-0-read1, "
+        "incremental-0-read2, incremental-0-abnormal_state"
+    ) in reported.stdout
+    assert (connector / "cassettes" / "incremental-0-read1.yaml").exists()
+
+    pruned = run_replaykit(["replay", "--update"], cwd=connector)
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert "recordings pruned" in pruned.stdout
+    index = json.loads((connector / "cassettes" / "index.json").read_text())
+    assert [i["id"] for i in index["invocations"]] == ["spec-0", "discovery-0", "basic_read-0"]
+    assert sorted(p.name for p in (connector / "cassettes").glob("*.yaml")) == [
+        "basic_read-0.yaml",
+        "discovery-0.yaml",
+        "spec-0.yaml",
+    ]
+    assert [p.name for p in (connector / "cassettes" / "states").glob("*.json")] == ["basic_read-0.json"]
