@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(replay)
     replay.set_defaults(handler=_replay)
 
+    plan = commands.add_parser(
+        "plan",
+        help="validate acceptance-test-config.yml and list the invocations the checks need, without running any",
+        description="Validate acceptance-test-config.yml (exit 2 with the key, its path and the closest valid key "
+        "when it is invalid; legacy keys are migrated with a warning), report test_strictness_level: high "
+        "violations with CAT's messages (exit 1), and list every connector invocation the acceptance checks "
+        "need, with its inputs and whether it is recorded already.",
+    )
+    _common(plan)
+    plan.set_defaults(handler=_plan)
+
     scan = commands.add_parser(
         "scan",
         help="find secrets in cassettes, expected records and state files (pre-commit hook)",
@@ -165,6 +176,34 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
     for line in replay_summary(report, Path.cwd()):
         print(line, file=out)
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _plan(args: argparse.Namespace, out: TextIO) -> int:
+    from replaykit.acceptance import load_acceptance_config, strictness_violations
+    from replaykit.invocations import INDEX_FILE
+    from replaykit.plan import build_plan
+
+    settings = _settings(args)
+    acceptance = load_acceptance_config(settings.acceptance_test_config)
+    if acceptance is None:
+        print(f"no {settings.acceptance_test_config.name}: the default plan", file=out)
+    for warning in acceptance.warnings if acceptance else []:
+        print(f"warning: {warning}", file=out)
+    recorded: set[str] = set()
+    index_path = settings.cassette_dir / INDEX_FILE
+    if index_path.is_file():
+        from replaykit.invocations import load_index
+
+        recorded = {i.id for i in load_index(settings.cassette_dir, record_hint="-").invocations}
+    plan = build_plan(settings.connector_dir, acceptance, settings.config)
+    for planned in plan:
+        status = "recorded" if planned.id in recorded else "not recorded"
+        print(f"{planned.id:34} {planned.command:8} {status:13} {planned.describe_inputs()}", file=out)
+    print(f"{len(plan)} invocation(s), {len(recorded & {p.id for p in plan})} recorded", file=out)
+    violations = strictness_violations(acceptance) if acceptance else []
+    for violation in violations:
+        print(f"strictness: {violation}", file=out)
+    return EXIT_FAILED if violations else EXIT_OK
 
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:

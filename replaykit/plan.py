@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from replaykit.acceptance import AcceptanceConfig, load_acceptance_config
 
-from replaykit.errors import ConfigError
+__all__ = [
+    "PlannedInvocation",
+    "build_plan",
+    "configured_catalog_from",
+    "expected_records_path",
+    "load_acceptance_config",
+]
 
 DEFAULT_CONFIG_PATH = "secrets/config.json"
+# CAT's trace-on-failure check reads a catalog holding only this stream, with invalid sync modes.
+MISSING_STREAM = "__AIRBYTE__stream_that_does_not_exist"
+BAD_CATALOG = "bad-catalog"
 
 
 @dataclass(frozen=True)
@@ -24,119 +33,122 @@ class PlannedInvocation:
     suite: str
     command: str  # spec | check | discover | read
     config_path: Path | None = None
-    catalog: str | None = None  # "discovered" | "discovered-incremental" | a file path
+    catalog: str | None = None  # "discovered" | "discovered-incremental" | "bad-catalog" | a file path
     state: str | None = None  # "after:<invocation id>" | a file path
     empty_streams: tuple[str, ...] = ()
-    expect: str = "succeed"  # check: CAT's status (succeed | failed | exception)
+    expect: str = "succeed"  # check: CAT's status (succeed | failed | exception); read: succeed | error
+
+    def describe_inputs(self) -> str:
+        parts = []
+        if self.config_path is not None:
+            parts.append(f"config {self.config_path.name}")
+        if self.catalog:
+            parts.append(f"catalog {Path(self.catalog).name if '/' in self.catalog else self.catalog}")
+        if self.state:
+            parts.append(f"state {Path(self.state).name if '/' in self.state else self.state}")
+        if self.command == "check" or self.expect != "succeed":
+            parts.append(f"expect {self.expect}")
+        return ", ".join(parts) or "-"
 
 
-def load_acceptance_config(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path} is not valid YAML{where}", hint="Fix the YAML syntax.") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping", hint="See CAT's acceptance-test-config.yml.")
-    return data
+def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_config: Path) -> list[PlannedInvocation]:
+    """The invocations to record, in the order they must run (discover before the reads that need it).
 
+    Without an acceptance-test-config.yml: spec, check, discover, a basic read and two incremental reads."""
 
-def _tests(acceptance: dict[str, Any], suite: str) -> list[dict[str, Any]]:
-    section = (acceptance.get("acceptance_tests") or {}).get(suite)
-    if not isinstance(section, dict):
-        return []
-    tests = section.get("tests") or []
-    return [t for t in tests if isinstance(t, dict)]
+    def config_of(relative: str | None) -> Path:
+        default = resolve(DEFAULT_CONFIG_PATH)
+        path = resolve(relative or DEFAULT_CONFIG_PATH)
+        return main_config if path in (default, main_config.resolve()) else path
 
+    def resolve(relative: str) -> Path:
+        if acceptance is not None:
+            resolved = acceptance.resolve(relative)
+            assert resolved is not None
+            return resolved
+        return (connector_dir / relative).resolve()
 
-def _empty_streams(test: dict[str, Any]) -> tuple[str, ...]:
-    names = []
-    for item in test.get("empty_streams") or []:
-        names.append(item.get("name") if isinstance(item, dict) else item)
-    return tuple(str(n) for n in names if n)
+    def tests(suite: str) -> list[Any]:
+        if acceptance is None:
+            return [None] if suite in ("connection", "basic_read", "incremental") else []
+        return acceptance.tests(suite)
 
-
-def build_plan(connector_dir: Path, acceptance: dict[str, Any] | None, main_config: Path) -> list[PlannedInvocation]:
-    """The invocations to record, in the order they must run (discover before the reads that need it)."""
-    base = connector_dir / str((acceptance or {}).get("base_path") or ".")
-    default_config = (base / DEFAULT_CONFIG_PATH).resolve()
-
-    def config_of(test: dict[str, Any]) -> Path:
-        path = (base / str(test.get("config_path") or DEFAULT_CONFIG_PATH)).resolve()
-        return main_config if path in (default_config, main_config.resolve()) else path
-
-    def path_of(value: Any) -> str | None:
-        return str((base / str(value)).resolve()) if value else None
-
-    if acceptance is None:
-        acceptance = {
-            "acceptance_tests": {
-                "spec": {"tests": [{}]},
-                "connection": {"tests": [{}]},
-                "discovery": {"tests": [{}]},
-                "basic_read": {"tests": [{}]},
-                "incremental": {"tests": [{}]},
-            }
-        }
     plan = [PlannedInvocation("spec-0", "spec", "spec")]
-    for i, test in enumerate(_tests(acceptance, "connection")):
+    for i, test in enumerate(tests("connection")):
         plan.append(
             PlannedInvocation(
-                f"connection-{i}", "connection", "check", config_of(test), expect=str(test.get("status") or "succeed")
+                f"connection-{i}",
+                "connection",
+                "check",
+                config_of(getattr(test, "config_path", None)),
+                expect=getattr(test, "status", "succeed"),
             )
         )
     plan.append(PlannedInvocation("discovery-0", "discovery", "discover", main_config))
-    for i, test in enumerate(_tests(acceptance, "discovery")[1:], start=1):
-        plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test)))
-    for i, test in enumerate(_tests(acceptance, "basic_read")):
+    for i, test in enumerate(tests("discovery")[1:], start=1):
+        plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test.config_path)))
+    for i, test in enumerate(tests("basic_read")):
+        config = config_of(getattr(test, "config_path", None))
+        catalog_path = getattr(test, "configured_catalog_path", None)
+        empty = tuple(s.name for s in getattr(test, "empty_streams", []))
         plan.append(
             PlannedInvocation(
                 f"basic_read-{i}",
                 "basic_read",
                 "read",
-                config_of(test),
-                catalog=path_of(test.get("configured_catalog_path")) or "discovered",
-                empty_streams=_empty_streams(test),
+                config,
+                catalog=str(resolve(catalog_path)) if catalog_path else "discovered",
+                empty_streams=empty,
             )
         )
-    for i, test in enumerate(_tests(acceptance, "full_refresh")):
-        catalog = path_of(test.get("configured_catalog_path")) or "discovered"
+        if getattr(test, "expect_trace_message_on_failure", True) and acceptance is not None:
+            plan.append(
+                PlannedInvocation(
+                    f"basic_read-{i}-bad_catalog", "basic_read", "read", config, catalog=BAD_CATALOG, expect="error"
+                )
+            )
+    for i, test in enumerate(tests("full_refresh")):
+        catalog = str(resolve(test.configured_catalog_path)) if test.configured_catalog_path else "discovered"
         for step in ("read1", "read2"):
             plan.append(
-                PlannedInvocation(f"full_refresh-{i}-{step}", "full_refresh", "read", config_of(test), catalog=catalog)
+                PlannedInvocation(
+                    f"full_refresh-{i}-{step}", "full_refresh", "read", config_of(test.config_path), catalog=catalog
+                )
             )
-    for i, test in enumerate(_tests(acceptance, "incremental")):
-        catalog = path_of(test.get("configured_catalog_path")) or "discovered-incremental"
+    for i, test in enumerate(tests("incremental")):
+        catalog_path = getattr(test, "configured_catalog_path", None)
+        catalog = str(resolve(catalog_path)) if catalog_path else "discovered-incremental"
+        config = config_of(getattr(test, "config_path", None))
         first = f"incremental-{i}-read1"
-        plan.append(PlannedInvocation(first, "incremental", "read", config_of(test), catalog=catalog))
+        plan.append(PlannedInvocation(first, "incremental", "read", config, catalog=catalog))
         plan.append(
             PlannedInvocation(
-                f"incremental-{i}-read2",
-                "incremental",
-                "read",
-                config_of(test),
-                catalog=catalog,
-                state=f"after:{first}",
+                f"incremental-{i}-read2", "incremental", "read", config, catalog=catalog, state=f"after:{first}"
             )
         )
-        future = test.get("future_state") or {}
-        future_path = future.get("future_state_path") if isinstance(future, dict) else None
-        future_path = future_path or test.get("future_state_path")
-        if future_path:
+        future = getattr(test, "future_state", None)
+        if future is not None and future.future_state_path:
             plan.append(
                 PlannedInvocation(
                     f"incremental-{i}-abnormal_state",
                     "incremental",
                     "read",
-                    config_of(test),
+                    config,
                     catalog=catalog,
-                    state=path_of(future_path),
+                    state=str(resolve(future.future_state_path)),
                 )
             )
     return plan
+
+
+def bad_catalog() -> dict[str, Any]:
+    """CAT's catalog for ``test_airbyte_trace_message_on_failure``: one stream that does not exist."""
+    stream = {
+        "name": MISSING_STREAM,
+        "json_schema": {"type": "object", "properties": {"f1": {"type": "string"}}},
+        "supported_sync_modes": ["full_refresh"],
+    }
+    return {"streams": [{"stream": stream, "sync_mode": "INVALID", "destination_sync_mode": "INVALID"}]}
 
 
 def configured_catalog_from(
@@ -163,12 +175,11 @@ def configured_catalog_from(
     return {"streams": streams}
 
 
-def expected_records_path(connector_dir: Path, acceptance: dict[str, Any] | None) -> Path | None:
+def expected_records_path(connector_dir: Path, acceptance: AcceptanceConfig | None) -> Path | None:
     """Where the basic read's ``expect_records.path`` points, if the acceptance config names one."""
-    tests = _tests(acceptance or {}, "basic_read")
-    for test in tests:
-        expect = test.get("expect_records")
-        if isinstance(expect, dict) and expect.get("path"):
-            base = connector_dir / str((acceptance or {}).get("base_path") or ".")
-            return (base / str(expect["path"])).resolve()
+    if acceptance is None:
+        return None
+    for test in acceptance.tests("basic_read"):
+        if test.expect_records is not None and test.expect_records.path:
+            return acceptance.resolve(test.expect_records.path)
     return None

@@ -33,7 +33,9 @@ from replaykit.files import (
 from replaykit.invocations import Invocation, InvocationIndex
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
+    BAD_CATALOG,
     PlannedInvocation,
+    bad_catalog,
     build_plan,
     configured_catalog_from,
     expected_records_path,
@@ -118,6 +120,8 @@ def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | 
         if status != wanted:
             message = (output.connection_status or {}).get("message") or first_error or ""
             return f"check returned {status}, expected {wanted}" + (f": {message}" if message else "")
+    if planned.command == "read" and planned.expect == "error":
+        return None if first_error else "no TRACE ERROR message for a catalog whose stream does not exist"
     if planned.command == "read" and (run.exit_code != 0 or first_error):
         return f"read failed (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
     return None
@@ -164,6 +168,8 @@ class _Recording:
     def catalog_for(self, planned: PlannedInvocation) -> dict[str, Any] | None:
         if planned.catalog is None:
             return None
+        if planned.catalog == BAD_CATALOG:
+            return bad_catalog()
         if planned.catalog.startswith("discovered"):
             discovered = self.outputs.get("discovery-0")
             if discovered is None or discovered.catalog is None:

@@ -11,6 +11,7 @@ import ast
 import importlib
 import importlib.util
 import json
+import logging
 import os
 import runpy
 import socket
@@ -109,6 +110,10 @@ def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], o
         _register_components(directory)
 
         def run_manifest(args: list[str]) -> object:
+            # As the CDK's own manifest runner: an error while reading the inputs is a TRACE message too.
+            from airbyte_cdk.exception_handler import init_uncaught_exception_handler
+
+            init_uncaught_exception_handler(logging.getLogger("airbyte"))
             parsed = AirbyteEntrypoint.parse_args(args)
             config = YamlDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
             catalog = YamlDeclarativeSource.read_catalog(parsed.catalog) if hasattr(parsed, "catalog") else None

@@ -208,7 +208,7 @@ def desired_snapshots(
         text = render_expected_records(outputs[basic.id].records, basic.catalog)
         files.append(SnapshotFile(expected_path, text, "expected_records", basic.catalog))
     for invocation in invocations:
-        if invocation.command == "read" and invocation.id in outputs:
+        if invocation.command == "read" and invocation.id in outputs and outputs[invocation.id].states:
             state = render_state_snapshot(outputs[invocation.id].final_states(), volatile)
             files.append(SnapshotFile(cassette_dir / STATE_DIR / f"{invocation.id}.json", state, "state"))
     return files

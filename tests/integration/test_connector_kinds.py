@@ -55,5 +55,5 @@ def test_python_connector_records_and_replays(tmp_path: Path, demo_api: DemoAPI,
     served = len(demo_api.access_log)
     replayed = run_replaykit(["replay", *flags], cwd=connector)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert "replay passed: 5 invocation(s)" in replayed.stdout
+    assert "replay passed: 6 invocation(s)" in replayed.stdout
     assert len(demo_api.access_log) == served

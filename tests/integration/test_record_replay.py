@@ -79,6 +79,7 @@ def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Pat
         "connection-1",
         "discovery-0",
         "basic_read-0",
+        "basic_read-0-bad_catalog",
         "full_refresh-0-read1",
         "full_refresh-0-read2",
         "incremental-0-read1",
@@ -130,7 +131,7 @@ def test_replay_400_days_later_with_the_api_stopped_is_identical(recorded: tuple
     assert int(probe.stdout) >= time.gmtime().tm_year + 1  # the machine clock really moved
     proc = run_replaykit(["replay"], cwd=connector, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "replay passed: 10 invocation(s)" in proc.stdout
+    assert "replay passed: 11 invocation(s)" in proc.stdout
 
 
 def test_five_replays_are_byte_identical(recorded: tuple[Path, Any]) -> None:
@@ -245,7 +246,7 @@ def test_killed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path
         )
         assert proc.stdout is not None
         lines = []
-        for line in proc.stdout:  # bounded: the recording ends by itself after 10 invocations
+        for line in proc.stdout:  # bounded: the recording ends by itself after 11 invocations
             lines.append(line)
             if "basic_read-0" in line:
                 os.killpg(proc.pid, signal.SIGKILL)

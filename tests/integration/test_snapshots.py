@@ -116,8 +116,14 @@ def test_unused_recordings_are_reported_and_pruned_by_update(three_recordings: l
     assert pruned.returncode == 0, pruned.stdout + pruned.stderr
     assert "recordings pruned" in pruned.stdout
     index = json.loads((connector / "cassettes" / "index.json").read_text())
-    assert [i["id"] for i in index["invocations"]] == ["spec-0", "discovery-0", "basic_read-0"]
+    assert [i["id"] for i in index["invocations"]] == [
+        "spec-0",
+        "discovery-0",
+        "basic_read-0",
+        "basic_read-0-bad_catalog",
+    ]
     assert sorted(p.name for p in (connector / "cassettes").glob("*.yaml")) == [
+        "basic_read-0-bad_catalog.yaml",
         "basic_read-0.yaml",
         "discovery-0.yaml",
         "spec-0.yaml",
