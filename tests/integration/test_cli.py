@@ -69,3 +69,38 @@ def test_no_connector_in_directory(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "no connector found" in proc.stderr
     assert "--connector-command" in proc.stderr
+
+
+def test_plan_lists_invocations_and_what_is_recorded() -> None:
+    proc = run_replaykit(["plan"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:3] == ["spec-0", "spec", "recorded"]
+    assert any(line.startswith("basic_read-0-bad_catalog") and "expect error" in line for line in lines)
+    assert "11 invocation(s), 11 recorded" in proc.stdout
+
+
+def test_plan_rejects_an_invalid_config_with_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "manifest.yaml").write_text("version: 7.0.0\n", encoding="utf-8")
+    (tmp_path / "acceptance-test-config.yml").write_text(
+        "acceptance_tests:\n  basic_read:\n    tests:\n      - config_path: secrets/config.json\n"
+        "        validate_shema: false\n",
+        encoding="utf-8",
+    )
+    proc = run_replaykit(["plan"], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "acceptance_tests.basic_read.tests[0].validate_shema: unknown key 'validate_shema'" in proc.stderr
+    assert "Did you mean 'validate_schema'?" in proc.stderr
+
+
+def test_plan_reports_high_strictness_violations_with_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "manifest.yaml").write_text("version: 7.0.0\n", encoding="utf-8")
+    (tmp_path / "acceptance-test-config.yml").write_text(
+        "test_strictness_level: high\nacceptance_tests:\n  spec:\n    bypass_reason: legacy\n", encoding="utf-8"
+    )
+    proc = run_replaykit(["plan"], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "strictness: TestConnection failed: it was not configured but must be according to the current high "
+        "test strictness level."
+    ) in proc.stdout
