@@ -121,7 +121,7 @@ def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | 
             message = (output.connection_status or {}).get("message") or first_error or ""
             return f"check returned {status}, expected {wanted}" + (f": {message}" if message else "")
     if planned.command == "read" and planned.expect == "error":
-        return None if first_error else "no TRACE ERROR message for a catalog whose stream does not exist"
+        return None  # whatever the connector does with a bad catalog is its recording; the check judges it
     if planned.command == "read" and (run.exit_code != 0 or first_error):
         return f"read failed (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
     return None
