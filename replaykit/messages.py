@@ -80,8 +80,14 @@ class ConnectorOutput:
         return final_states(self.states)
 
     def summary(self) -> dict[str, Any]:
-        """The stable facts stored in the invocation index and compared at replay."""
-        return {
+        """The stable facts stored in the invocation index and compared at replay (the spec and catalog too:
+        they are the "previous version" the backward-compatibility checks compare with)."""
+        extra: dict[str, Any] = {}
+        if self.spec is not None:
+            extra["spec"] = self.spec
+        if self.catalog is not None:
+            extra["catalog"] = self.catalog
+        return extra | {
             "records": {
                 stream: {"count": len(records), "sha256": records_digest(records)}
                 for stream, records in sorted(self.records_by_stream().items())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
@@ -53,11 +54,12 @@ class ReplayReport:
     snapshots: list[SnapshotChange] = field(default_factory=list)
     unused_invocations: list[str] = field(default_factory=list)
     not_recorded: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     updated: bool = False
 
     @property
     def passed(self) -> bool:
-        if not all(r.passed for r in self.results):
+        if not all(r.passed for r in self.results) or any(c.status == FAIL for c in self.checks):
             return False
         return self.updated or all(c.status in ("unchanged", "unused") for c in self.snapshots)
 
@@ -192,6 +194,9 @@ def replay(
     state_dir = settings.cassette_dir / STATE_DIR
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
     report.snapshots = compare_snapshots(desired, existing)
+    if acceptance is not None and not only:
+        context = CheckContext(acceptance, {i.id: i for i in index.invocations}, outputs, settings.connector_dir)
+        report.checks = run_suites(context)
     if not only:
         report.unused_invocations = [i.id for i in index.invocations if i.id not in planned]
         report.not_recorded = sorted(planned - {i.id for i in index.invocations})

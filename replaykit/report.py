@@ -66,12 +66,32 @@ def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
         yield "not recorded yet (the acceptance config needs them): " + ", ".join(report.not_recorded)
 
 
+def check_lines(report: ReplayReport) -> Iterator[str]:
+    if not report.checks:
+        return
+    yield "acceptance checks:"
+    yield f"  {'suite':14} {'passed':>6} {'failed':>6} {'skipped':>7}"
+    suites = list(dict.fromkeys(c.suite for c in report.checks))
+    for suite in suites:
+        of = [c for c in report.checks if c.suite == suite]
+        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped")]
+        yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7}"
+    for check in report.checks:
+        if check.status == "failed":
+            yield f"  FAILED {check.node_id}: {check.message}"
+            yield from (f"    - {d}" for d in check.details[1:6])
+
+
 def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
+    yield from check_lines(report)
     yield from snapshot_lines(report, cwd)
     total = len(report.results)
     problems = [r for r in report.results if r.problems]
     differing = [r for r in report.results if r.differences]
     changed = [c for c in report.snapshots if c.status in ("updated", "created")]
+    failed_checks = [c for c in report.checks if c.status == "failed"]
+    if failed_checks:
+        yield f"acceptance checks FAILED: {len(failed_checks)} of {len(report.checks)}"
     if problems:
         yield f"replay FAILED: {len(problems)} of {total} invocation(s) cannot be replayed from their recording"
         yield f"Hint: the connector's requests changed; re-record: {report.record_command}"
@@ -86,7 +106,7 @@ def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
             "differ from the recording"
         )
         yield "Hint: if the connector's change is intended, run `replaykit replay --update` (offline) and commit"
-    else:
+    elif not failed_checks:
         yield f"replay passed: {total} invocation(s) matched their recording ({report.cassette_dir})"
     if report.not_recorded:
         yield f"Hint: record the missing invocations: {report.record_command}"

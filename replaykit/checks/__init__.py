@@ -1,0 +1,87 @@
+"""Acceptance checks: CAT's tests re-implemented over replayed connector outputs.
+
+Every check returns :class:`CheckResult` objects (pass / fail / skip, with CAT's message), never raises
+an assertion; a suite module exposes ``run(context) -> list[CheckResult]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replaykit.acceptance import SUITE_CLASSES, AcceptanceConfig
+from replaykit.invocations import Invocation
+from replaykit.messages import ConnectorOutput
+
+PASS, FAIL, SKIP = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    suite: str
+    test: str  # CAT's test method name, e.g. "test_secret_is_properly_marked"
+    status: str
+    message: str = ""
+    params: str = "inputs0"
+    details: tuple[str, ...] = ()
+
+    @property
+    def node_id(self) -> str:
+        """CAT-like id: ``TestSpec::test_enum_usage[inputs0]``."""
+        return f"{SUITE_CLASSES[self.suite]}::{self.test}[{self.params}]"
+
+
+@dataclass
+class CheckContext:
+    acceptance: AcceptanceConfig
+    invocations: dict[str, Invocation]
+    outputs: dict[str, ConnectorOutput]  # replayed outputs by invocation id
+    connector_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def output(self, invocation_id: str) -> ConnectorOutput | None:
+        return self.outputs.get(invocation_id)
+
+
+def result(suite: str, test: str, failures: list[str], params: str = "inputs0", message: str = "") -> CheckResult:
+    """pass when ``failures`` is empty, else fail with CAT's ``message`` and the failures as details."""
+    if not failures:
+        return CheckResult(suite, test, PASS, params=params)
+    return CheckResult(suite, test, FAIL, message or failures[0], params, tuple(failures))
+
+
+def skipped(suite: str, test: str, reason: str, params: str = "inputs0") -> CheckResult:
+    return CheckResult(suite, test, SKIP, reason, params)
+
+
+def run_suites(
+    context: CheckContext, suites: tuple[str, ...] = ("spec", "connection", "discovery")
+) -> list[CheckResult]:
+    """The given suites over the replayed outputs, with CAT's skip/fail rules for undeclared suites."""
+    from replaykit.checks import connection, discovery, spec
+
+    modules = {"spec": spec, "connection": connection, "discovery": discovery}
+    results: list[CheckResult] = []
+    for name in suites:
+        suite = context.acceptance.suite(name)
+        cls = SUITE_CLASSES[name]
+        if suite is None:
+            if context.acceptance.test_strictness_level == "high":
+                results.append(
+                    CheckResult(
+                        name,
+                        "*",
+                        FAIL,
+                        f"{cls} failed: it was not configured but must be "
+                        "according to the current high test strictness level.",
+                    )
+                )
+            else:
+                results.append(skipped(name, "*", f"Skipping {cls}: not found in the config."))
+            continue
+        if suite.tests is None:
+            results.append(skipped(name, "*", f"Skipping {cls}: {suite.bypass_reason}"))
+            continue
+        results.extend(modules[name].run(context))
+    return results

@@ -1,0 +1,373 @@
+"""CAT's ``TestSpec`` over the replayed ``spec`` invocation (messages are CAT's)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from replaykit.checks import SKIP, CheckContext, CheckResult, result, skipped
+from replaykit.checks.schema import leaf_paths, walk
+
+SUITE = "spec"
+SECRET_NAMES = frozenset(
+    {
+        "client_token",
+        "access_token",
+        "api_token",
+        "token",
+        "secret",
+        "client_secret",
+        "password",
+        "key",
+        "service_account_info",
+        "service_account",
+        "tenant_id",
+        "certificate",
+        "jwt",
+        "credentials",
+        "app_id",
+        "appid",
+        "refresh_token",
+    }
+)
+_NOT_NAMES = {"anyOf", "oneOf", "allOf", "not", "properties", "items", "type", "prefixItems"}
+FORBIDDEN = (
+    "not",
+    "anyOf",
+    "patternProperties",
+    "prefixItems",
+    "allOf",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+)
+
+
+def _field_name(path: tuple[Any, ...]) -> str | None:
+    for part in reversed(path[:-1]):
+        if isinstance(part, int) or str(part).isdigit() or part in _NOT_NAMES:
+            continue
+        return str(part)
+    return None
+
+
+def secret_marking(spec: dict[str, Any]) -> list[str]:
+    """test_secret_is_properly_marked: CAT's two messages, with the offending property paths."""
+    wrongly_marked, unmarked = [], []
+    properties = spec.get("properties") or {}
+    for path, key, value in walk(properties, ("properties",)):
+        if key != "type":
+            continue
+        holder_path = path[:-1]
+        holder = _node(spec, holder_path)
+        if not isinstance(holder, dict):
+            continue
+        name = _field_name(path)
+        types = value if isinstance(value, list) else [value]
+        can_hold = any(t in ("string", "integer", "number") for t in types) and not holder.get("const")
+        marked = bool(holder.get("airbyte_secret"))
+        where = "/".join(str(p) for p in holder_path)
+        if marked and not can_hold:
+            wrongly_marked.append(where)
+        elif name and name.lower() in SECRET_NAMES and can_hold and not marked:
+            unmarked.append(where)
+    out = []
+    if wrongly_marked:
+        out.append(
+            "Some properties are marked with `airbyte_secret` although they probably should not be: "
+            + ", ".join(wrongly_marked)
+        )
+    if unmarked:
+        out.append("The following properties should be marked with `airbyte_secret!` " + ", ".join(unmarked))
+    return out
+
+
+def _node(root: Any, path: tuple[Any, ...]) -> Any:
+    node = root
+    for part in path:
+        node = node[part] if isinstance(node, dict | list) else None
+    return node
+
+
+def oneof_usage(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, variants in walk(spec, ()):
+        if key not in ("oneOf", "anyOf") or not isinstance(variants, list):
+            continue
+        parent = _node(spec, path[:-1])
+        where = "/".join(str(p) for p in path)
+        if not isinstance(parent, dict) or parent.get("type") != "object":
+            out.append(f"The {where} has to be of type object")
+            continue
+        if not all(isinstance(v, dict) and "properties" in v for v in variants):
+            out.append(f"Each item in the {where} must have properties")
+            continue
+        common = set.intersection(*(set(v["properties"]) for v in variants)) if variants else set()
+        if not common:
+            out.append(f"There should be at least one common property for {where} subobjects")
+            continue
+        consts = [p for p in common if all("const" in v["properties"][p] for v in variants)]
+        if len(consts) != 1:
+            out.append(f"One common property should have const keyword in {where}")
+            continue
+        for variant in variants:
+            prop = variant["properties"][consts[0]]
+            if "default" in prop and prop["default"] != prop["const"]:
+                out.append(f"Default value of {consts[0]} in {where} should be equal to its const")
+            if "enum" in prop and prop["enum"] != [prop["const"]]:
+                out.append(f"Enum of {consts[0]} in {where} should hold only its const")
+    return out
+
+
+def _not_property_name(path: tuple[Any, ...]) -> bool:
+    return len(path) < 2 or path[-2] != "properties"
+
+
+def forbidden_keywords(spec: dict[str, Any]) -> list[str]:
+    found = sorted({str(k) for path, k, _ in walk(spec, ()) if k in FORBIDDEN and _not_property_name(path)})
+    return [f"Found the following disallowed JSON schema features: {found}"] if found else []
+
+
+def enum_usage(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "enum" and isinstance(value, list) and _not_property_name(path):
+            seen = [json.dumps(v, sort_keys=True) for v in value]
+            if len(set(seen)) != len(seen):
+                out.append(f"Enum lists should not contain duplicate values. Misconfigured enum array: {value}")
+    return out
+
+
+def property_type_is_not_array(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        is_property_type = key == "type" and len(path) >= 3 and path[-3] == "properties" and isinstance(value, list)
+        if is_property_type and (len(value) not in (1, 2) or (len(value) == 2 and value[1] != "null")):
+            out.append(f"{'/'.join(map(str, path))}: type should be non-array or [type, null], got {value}")
+    return out
+
+
+def object_not_empty(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "type" and value == "object" and len(path) > 1:
+            holder = _node(spec, path[:-1])
+            parent = _node(spec, path[:-3]) if len(path) >= 3 else None
+            if isinstance(parent, dict) and "oneOf" in parent:
+                continue
+            if isinstance(holder, dict) and not holder.get("properties") and "oneOf" not in holder:
+                out.append(f"{'/'.join(map(str, path[:-1]))}: object type must have non-empty properties")
+    return out
+
+
+def array_type(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "type" and value == "array":
+            holder = _node(spec, path[:-1])
+            items = holder.get("items") if isinstance(holder, dict) else None
+            if items is None:
+                continue
+            where = "/".join(map(str, path[:-1]))
+            if isinstance(items, list):
+                out.append(f"{where}: items should not be an array")
+            elif items.get("type") not in ("object", "string", "number", "integer") and "enum" not in items:
+                out.append(f"{where}: items type should be object, string, number or integer, or have an enum")
+    return out
+
+
+def duplicate_order(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "properties" and isinstance(value, dict):
+            seen: dict[tuple[str, Any], str] = {}
+            for name, prop in value.items():
+                if isinstance(prop, dict) and "order" in prop:
+                    slot = (str(prop.get("group", "")), prop["order"])
+                    if slot in seen:
+                        out.append(f"{'/'.join(map(str, path))}: {name} and {seen[slot]} have the same order")
+                    seen[slot] = name
+    return out
+
+
+def nested_group(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, _ in walk(spec, ()):
+        if key == "group" and _not_property_name(path) and not (len(path) == 3 and path[0] == "properties"):
+            out.append(f"{'/'.join(map(str, path))}: group may only be set on top-level properties")
+    return out
+
+
+def display_type(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "display_type" and _not_property_name(path):
+            holder = _node(spec, path[:-1])
+            if not isinstance(holder, dict) or "oneOf" not in holder:
+                out.append(f"{'/'.join(map(str, path))}: display_type is only allowed on fields with oneOf")
+            elif value not in ("dropdown", "radio"):
+                out.append(f"{'/'.join(map(str, path))}: display_type must be dropdown or radio")
+    return out
+
+
+def refs(spec: dict[str, Any]) -> list[str]:
+    found = [p for p, k, _ in walk(spec, ()) if k == "$ref"]
+    return ["Found unresolved `$refs` value in spec.json file"] if found else []
+
+
+def additional_properties(spec: dict[str, Any]) -> list[str]:
+    bad = [p for p, k, v in walk(spec, ()) if k == "additionalProperties" and _not_property_name(p) and v is not True]
+    return ["When set, additionalProperties field value must be true for backward compatibility."] if bad else []
+
+
+def oauth_flow_parameters(spec_message: dict[str, Any]) -> list[str] | None:
+    advanced = spec_message.get("advanced_auth")
+    if not advanced:
+        return None
+    paths = set(leaf_paths(spec_message.get("connectionSpecification") or {}))
+    expected = set()
+    predicate = advanced.get("predicate_key")
+    if predicate:
+        expected.add("/" + "/".join(predicate))
+    oauth = advanced.get("oauth_config_specification") or {}
+    for section in (
+        "oauth_user_input_from_connector_config_specification",
+        "complete_oauth_output_specification",
+        "complete_oauth_server_output_specification",
+    ):
+        for prop in ((oauth.get(section) or {}).get("properties") or {}).values():
+            if isinstance(prop, dict) and prop.get("path_in_connector_config"):
+                expected.add("/" + "/".join(prop["path_in_connector_config"]))
+    missing = expected - paths
+    return [f"Specified oauth fields are missed from spec schema: {sorted(missing)}"] if missing else []
+
+
+def _spec_from_file(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    data = (
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.suffix in (".yaml", ".yml")
+        else json.loads(path.read_text(encoding="utf-8"))
+    )
+    if path.name in ("manifest.yaml", "manifest.yml"):
+        connection = ((data or {}).get("spec") or {}).get("connection_specification")
+        return {"connectionSpecification": connection}
+    return dict(data or {})
+
+
+def _checks(spec_message: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
+    spec = spec_message.get("connectionSpecification") or {}
+    yield "test_enum_usage", enum_usage(spec)
+    yield "test_oneof_usage", oneof_usage(spec)
+    yield "test_secret_is_properly_marked", secret_marking(spec)
+    yield "test_property_type_is_not_array", property_type_is_not_array(spec)
+    yield "test_object_not_empty", object_not_empty(spec)
+    yield "test_array_type", array_type(spec)
+    yield "test_forbidden_complex_types", forbidden_keywords(spec)
+    yield "test_duplicate_order", duplicate_order(spec)
+    yield "test_nested_group", nested_group(spec)
+    yield "test_display_type", display_type(spec)
+    yield "test_defined_refs_exist_in_json_spec_file", refs(spec_message)
+    yield "test_additional_properties_is_true", additional_properties(spec)
+
+
+def run(context: CheckContext) -> list[CheckResult]:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
+    results: list[CheckResult] = []
+    output = context.output("spec-0")
+    for i, test in enumerate(context.acceptance.tests(SUITE)):
+        params = f"inputs{i}"
+        if output is None:
+            results.append(skipped(SUITE, "*", "the spec invocation was not replayed", params))
+            continue
+        if output.counts.get("SPEC", 0) != 1 or output.spec is None:
+            results.append(result(SUITE, "test_spec", ["Spec message should be emitted exactly once"], params))
+            continue
+        spec_message = output.spec
+        for name, failures in _checks(spec_message):
+            results.append(result(SUITE, name, failures, params))
+        oauth = oauth_flow_parameters(spec_message)
+        results.append(
+            skipped(SUITE, "test_oauth_flow_parameters", "no advanced_auth in the spec", params)
+            if oauth is None
+            else result(SUITE, "test_oauth_flow_parameters", oauth, params)
+        )
+        expected = _spec_from_file(context.acceptance.resolve(test.spec_path) or Path(test.spec_path))
+        if expected is None:
+            results.append(skipped(SUITE, "test_match_expected", f"no spec file at {test.spec_path}", params))
+        else:
+            actual = {k: v for k, v in spec_message.items() if k in expected}
+            results.append(
+                result(
+                    SUITE,
+                    "test_match_expected",
+                    [] if actual == expected else [f"The spec the connector emits differs from {test.spec_path}"],
+                    params,
+                )
+            )
+        config = _config_for(context, test.config_path)
+        if config is None:
+            results.append(skipped(SUITE, "test_config_match_spec", "no recorded config", params))
+        else:
+            try:
+                Draft7Validator.check_schema(spec_message.get("connectionSpecification") or {})
+                errors = [
+                    e.message
+                    for e in Draft7Validator(spec_message.get("connectionSpecification") or {}).iter_errors(
+                        {k: v for k, v in config.items() if not k.startswith("_")}
+                    )
+                ]
+                results.append(
+                    result(SUITE, "test_config_match_spec", [f"Config invalid: {e}" for e in errors], params)
+                )
+            except SchemaError as exc:
+                results.append(result(SUITE, "test_config_match_spec", [f"Spec is invalid: {exc.message}"], params))
+        results.append(_backward_compatibility(context, spec_message, test, params))
+        for docker_only in ("test_image_labels", "test_image_environment_variables"):
+            results.append(
+                skipped(
+                    SUITE,
+                    docker_only,
+                    "checks Docker image labels; replaykit runs the connector as a Python process, not an image",
+                    params,
+                )
+            )
+    return results
+
+
+def _config_for(context: CheckContext, config_path: str) -> dict[str, Any] | None:
+    """The recorded (scrubbed) config an invocation ran with; the main config unless a check used another."""
+    for invocation in context.invocations.values():
+        if invocation.config is not None and invocation.command in ("discover", "read"):
+            return invocation.config
+    return None
+
+
+def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any], test: Any, params: str) -> CheckResult:
+    from replaykit.checks.compat import spec_breaking_changes
+
+    previous = context.invocations.get("spec-0")
+    recorded = (previous.outputs.get("spec") if previous else None) or None
+    if recorded is None:
+        return skipped(SUITE, "test_backward_compatibility", "no previous recording of the spec", params)
+    if recorded == spec_message:
+        return CheckResult(
+            SUITE, "test_backward_compatibility", SKIP, "The previous and actual specifications are identical.", params
+        )
+    return result(
+        SUITE,
+        "test_backward_compatibility",
+        spec_breaking_changes(
+            recorded.get("connectionSpecification") or {}, spec_message.get("connectionSpecification") or {}
+        ),
+        params,
+    )
