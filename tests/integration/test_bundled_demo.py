@@ -10,6 +10,19 @@ def test_committed_demo_replays_offline_from_the_repository_root() -> None:
     proc = run_replaykit(["replay"], cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "replay passed: 11 invocation(s)" in proc.stdout
+    # The demo's config is at test_strictness_level: high; spec, connection and discovery pass on replay.
+    table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
+    for suite in ("spec", "connection", "discovery"):
+        row = next(line for line in table if line.strip().startswith(suite))
+        passed, failed, _ = (int(n) for n in row.split()[1:4])
+        assert passed > 0
+        assert failed == 0
+
+
+def test_a_partial_replay_runs_no_suites() -> None:
+    proc = run_replaykit(["replay", "--only", "spec-0"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "acceptance checks" not in proc.stdout
 
 
 def test_committed_cassettes_hold_no_demo_key() -> None:

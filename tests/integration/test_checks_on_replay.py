@@ -1,0 +1,48 @@
+"""The spec / connection / discovery suites on replays of the real demo connector."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT, run_replaykit
+
+DEMO = ROOT / "tools" / "demo" / "source-demo"
+
+
+def demo_copy(tmp_path: Path) -> Path:
+    """The bundled demo and its committed recording, in a directory of its own."""
+    connector = tmp_path / "source-demo"
+    shutil.copytree(DEMO, connector, ignore=shutil.ignore_patterns("config.json"))
+    shutil.copytree(ROOT / "cassettes" / "source-demo", connector / "cassettes")
+    return connector
+
+
+def test_unmarked_password_fails_test_secret_is_properly_marked(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path)
+    manifest = connector / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["spec"]["connection_specification"]["properties"]["password"] = {"type": "string", "order": 9}
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    proc = run_replaykit(["replay", "--only", "spec-0"], cwd=connector)
+    assert proc.returncode == 0  # the recording still replays: the requests did not change
+    full = run_replaykit(["replay"], cwd=connector)
+    assert full.returncode == 1, full.stdout + full.stderr
+    assert (
+        "FAILED TestSpec::test_secret_is_properly_marked[inputs0]: The following properties should be marked "
+        "with `airbyte_secret!` properties/password"
+    ) in full.stdout
+    assert "acceptance checks FAILED: 1 of" in full.stdout
+
+
+def test_a_check_expecting_the_wrong_status_fails(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path)
+    config = connector / "acceptance-test-config.yml"
+    data = yaml.safe_load(config.read_text())
+    data["acceptance_tests"]["connection"]["tests"][1]["status"] = "succeed"
+    config.write_text(yaml.safe_dump(data))
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1
+    assert "FAILED TestConnection::test_check[inputs1]: Connection status is FAILED, expected SUCCEEDED" in proc.stdout
