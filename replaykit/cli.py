@@ -197,9 +197,10 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
         recorded = {i.id for i in load_index(settings.cassette_dir, record_hint="-").invocations}
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     for planned in plan:
-        status = "recorded" if planned.id in recorded else "not recorded"
+        status = "recorded" if any(planned.covers(r) for r in recorded) else "not recorded"
         print(f"{planned.id:34} {planned.command:8} {status:13} {planned.describe_inputs()}", file=out)
-    print(f"{len(plan)} invocation(s), {len(recorded & {p.id for p in plan})} recorded", file=out)
+    done = sum(1 for p in plan if any(p.covers(r) for r in recorded))
+    print(f"{len(plan)} planned invocation(s), {done} recorded", file=out)
     violations = strictness_violations(acceptance) if acceptance else []
     for violation in violations:
         print(f"strictness: {violation}", file=out)

@@ -37,6 +37,11 @@ class PlannedInvocation:
     state: str | None = None  # "after:<invocation id>" | a file path
     empty_streams: tuple[str, ...] = ()
     expect: str = "succeed"  # check: CAT's status (succeed | failed | exception); read: succeed | error
+    expand: str | None = None  # "slices": expanded at record time into per-stream reads (ids "<id>-<stream>-...")
+
+    def covers(self, invocation_id: str) -> bool:
+        """Whether a recorded invocation belongs to this planned one (itself, or one of its expansions)."""
+        return invocation_id == self.id or (self.expand is not None and invocation_id.startswith(f"{self.id}-"))
 
     def describe_inputs(self) -> str:
         parts = []
@@ -48,6 +53,8 @@ class PlannedInvocation:
             parts.append(f"state {Path(self.state).name if '/' in self.state else self.state}")
         if self.command == "check" or self.expect != "succeed":
             parts.append(f"expect {self.expect}")
+        if self.expand == "slices":
+            parts.append("per stream: a read, then reads from sampled checkpoints (expanded when recording)")
         return ", ".join(parts) or "-"
 
 
@@ -126,6 +133,12 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                 f"incremental-{i}-read2", "incremental", "read", config, catalog=catalog, state=f"after:{first}"
             )
         )
+        if not getattr(test, "skip_comprehensive_incremental_tests", False) and acceptance is not None:
+            plan.append(
+                PlannedInvocation(
+                    f"incremental-{i}-slices", "incremental", "read", config, catalog=catalog, expand="slices"
+                )
+            )
         future = getattr(test, "future_state", None)
         if future is not None and future.future_state_path:
             plan.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from replaykit.runner import InvocationRun, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
+from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
 from replaykit.verify import find_leak, write_verified
 
@@ -104,6 +106,10 @@ def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
             )
 
 
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "stream"
+
+
 def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | None:
     """Why a live run cannot stand as the recording of ``planned`` (None when it can)."""
     output = run.output
@@ -128,6 +134,24 @@ def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | 
 
 
 class _Recording:
+    def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
+        """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
+        done = []
+        for configured in (self.catalog_for(planned) or {}).get("streams", []):
+            if configured.get("sync_mode") != "incremental":
+                continue  # CAT reads the incremental-only catalog here
+            name = str(configured.get("stream", {}).get("name"))
+            base = f"{planned.id}-{_slug(name)}"
+            first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
+            done.append(self.run(first, staging, scratch, catalog={"streams": [configured]}))
+            states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
+            for k, (checkpoint, _) in enumerate(select_states(states), start=1):
+                state = state_input(checkpoint)
+                if state:
+                    read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
+                    done.append(self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state))
+        return done
+
     def __init__(self, settings: Settings, config_path: Path, progress: RecordProgress | None) -> None:
         self.settings = settings
         self.progress = progress
@@ -191,10 +215,18 @@ class _Recording:
         value = read_json_file(Path(planned.state), "state file")
         return value if isinstance(value, list) else [value]
 
-    def run(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> Invocation:
+    def run(
+        self,
+        planned: PlannedInvocation,
+        staging: Path,
+        scratch: Path,
+        catalog: dict[str, Any] | None = None,
+        state: list[dict[str, Any]] | None = None,
+    ) -> Invocation:
+        """Run one planned invocation live (``catalog`` / ``state`` given: instead of the planned ones)."""
         config = self.config(planned.config_path)
-        catalog = self.catalog_for(planned)
-        state = self.state_for(planned)
+        catalog = catalog if catalog is not None else self.catalog_for(planned)
+        state = state if state is not None else self.state_for(planned)
         inputs = scratch / planned.id
         inputs.mkdir()
         _, catalog_file, state_file = write_inputs(inputs, config=None, catalog=catalog, state=state)
@@ -272,6 +304,9 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
             invocations = []
             for planned in plan:
+                if planned.expand == "slices":
+                    invocations.extend(session.run_slices(planned, staging, Path(scratch)))
+                    continue
                 invocations.append(session.run(planned, staging, Path(scratch)))
                 if planned.command == "spec":
                     session.learn_secrets(session.outputs[planned.id].spec, plan)

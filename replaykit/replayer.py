@@ -172,7 +172,7 @@ def replay(
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
-    planned = {p.id for p in build_plan(settings.connector_dir, acceptance, settings.config)}
+    plan = build_plan(settings.connector_dir, acceptance, settings.config)
     results = []
     for invocation in index.invocations:
         if only and invocation.id not in only:
@@ -198,8 +198,9 @@ def replay(
         context = CheckContext(acceptance, {i.id: i for i in index.invocations}, outputs, settings.connector_dir)
         report.checks = run_suites(context)
     if not only:
-        report.unused_invocations = [i.id for i in index.invocations if i.id not in planned]
-        report.not_recorded = sorted(planned - {i.id for i in index.invocations})
+        recorded = [i.id for i in index.invocations]
+        report.unused_invocations = [r for r in recorded if not any(p.covers(r) for p in plan)]
+        report.not_recorded = sorted(p.id for p in plan if not any(p.covers(r) for r in recorded))
     if update and all(not r.problems for r in results):
         _write_update(index, report, desired, settings)
     return report

@@ -9,7 +9,7 @@ from demo_api import DEFAULT_KEY
 def test_committed_demo_replays_offline_from_the_repository_root() -> None:
     proc = run_replaykit(["replay"], cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "replay passed: 11 invocation(s)" in proc.stdout
+    assert "replay passed: 18 invocation(s)" in proc.stdout
     # The demo's config is at test_strictness_level: high; spec, connection and discovery pass on replay.
     table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
     for suite in ("spec", "connection", "discovery"):

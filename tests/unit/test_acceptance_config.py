@@ -175,10 +175,14 @@ def test_plan_follows_the_config(tmp_path: Path) -> None:
         "basic_read-0",
         "incremental-0-read1",
         "incremental-0-read2",
+        "incremental-0-slices",
         "incremental-0-abnormal_state",
     ]
     assert plan[1].config_path == main
     assert plan[2].config_path == (tmp_path / "bad.json").resolve()
     assert plan[2].expect == "exception"
     assert plan[6].state == "after:incremental-0-read1"
-    assert plan[7].state == str((tmp_path / "state.json").resolve())
+    assert plan[7].expand == "slices"
+    assert plan[7].covers("incremental-0-slices-events-state2")
+    assert not plan[7].covers("incremental-0-read1")
+    assert plan[8].state == str((tmp_path / "state.json").resolve())
