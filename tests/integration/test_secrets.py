@@ -159,7 +159,7 @@ def _distinct(secrets: dict[str, str]) -> bool:
 
 
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
