@@ -50,16 +50,31 @@ class InvocationIndex:
     versions: dict[str, str]
     invocations: list[Invocation]
     format: int = INDEX_FORMAT
+    # The recording this one replaced: its spec, catalog and connector version ("the previous image" of
+    # CAT's backward-compatibility tests).
+    previous: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return dump_json(
-            {
-                "format": self.format,
-                "connector": self.connector,
-                "versions": self.versions,
-                "invocations": [asdict(inv) for inv in self.invocations],
-            }
-        )
+        data: dict[str, Any] = {
+            "format": self.format,
+            "connector": self.connector,
+            "versions": self.versions,
+            "invocations": [asdict(inv) for inv in self.invocations],
+        }
+        if self.previous:
+            data["previous"] = self.previous
+        return dump_json(data)
+
+    def previous_version(self) -> dict[str, Any]:
+        """What the next recording keeps of this one for its backward-compatibility checks."""
+        spec = next((i.outputs.get("spec") for i in self.invocations if i.command == "spec"), None)
+        catalog = next((i.outputs.get("catalog") for i in self.invocations if i.id == "discovery-0"), None)
+        return {
+            "connector_version": self.versions.get("connector"),
+            "spec": spec,
+            "catalog": catalog,
+            "recorded_at": self.invocations[0].frozen_at if self.invocations else None,
+        }
 
     def save(self, directory: Path) -> Path:
         path = directory / INDEX_FILE
@@ -94,7 +109,10 @@ def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
             raise ValueError(f"unsupported format {data.get('format')!r} (this replaykit reads {INDEX_FORMAT})")
         invocations = [Invocation(**item) for item in data["invocations"]]
         return InvocationIndex(
-            connector=dict(data["connector"]), versions=dict(data.get("versions", {})), invocations=invocations
+            connector=dict(data["connector"]),
+            versions=dict(data.get("versions", {})),
+            invocations=invocations,
+            previous=data.get("previous"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CassetteCorruptError(

@@ -22,7 +22,7 @@ import yaml
 from replaykit import __version__
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import ConnectorTarget, resolve_connector
-from replaykit.errors import RecordingError, SecretLeakError, UsageError
+from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
 from replaykit.files import (
     dump_json,
     new_staging_dir,
@@ -31,7 +31,7 @@ from replaykit.files import (
     swap_in_directory,
     write_atomic,
 )
-from replaykit.invocations import Invocation, InvocationIndex
+from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
     BAD_CATALOG,
@@ -315,6 +315,7 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
             connector={"kind": target.kind, "target": _relative(target.target, settings.connector_dir)},
             versions=versions(target),
             invocations=invocations,
+            previous=_previous_version(settings),
         )
         index.save(staging)
         main_config = session.config(settings.config) or {}
@@ -341,6 +342,14 @@ def record(settings: Settings, *, progress: RecordProgress | None = None) -> Rec
                 )
             result.written.append(snapshot.path)
     return result
+
+
+def _previous_version(settings: Settings) -> dict[str, Any] | None:
+    """The replaced recording's spec, catalog and version; a broken old index just has none."""
+    try:
+        return load_index(settings.cassette_dir, record_hint="-").previous_version()
+    except ReplaykitError:
+        return None
 
 
 def _relative(path: str, base: Path) -> str:

@@ -197,7 +197,9 @@ def replay(
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
     report.snapshots = compare_snapshots(desired, existing)
     if acceptance is not None and not only:
-        context = CheckContext(acceptance, {i.id: i for i in index.invocations}, outputs, settings.connector_dir)
+        context = CheckContext(
+            acceptance, {i.id: i for i in index.invocations}, outputs, settings.connector_dir, previous=index.previous
+        )
         report.checks = run_suites(context)
     if not only:
         recorded = [i.id for i in index.invocations]

@@ -38,7 +38,21 @@ class CheckContext:
     invocations: dict[str, Invocation]
     outputs: dict[str, ConnectorOutput]  # replayed outputs by invocation id
     connector_dir: Path
+    previous: dict[str, Any] | None = None  # the recording the current one replaced (index "previous")
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def previous_output(self, key: str, invocation_id: str) -> tuple[Any, str]:
+        """The previous version's spec or catalog, and where it comes from: the replaced recording when there
+        is one, else the current recording (so a code change since recording is compared too)."""
+        if self.previous and self.previous.get(key):
+            return self.previous[key], f"the previous recording ({self.previous.get('recorded_at')})"
+        invocation = self.invocations.get(invocation_id)
+        return (invocation.outputs.get(key) if invocation else None), "the recording"
+
+    def previous_version_disabled(self, disable_for_version: str | None) -> bool:
+        return bool(
+            disable_for_version and self.previous and self.previous.get("connector_version") == disable_for_version
+        )
 
     def output(self, invocation_id: str) -> ConnectorOutput | None:
         return self.outputs.get(invocation_id)

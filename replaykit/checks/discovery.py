@@ -149,9 +149,18 @@ def run(context: CheckContext) -> list[CheckResult]:
                         )
             results.append(result(SUITE, "test_primary_keys_data_type", bad, params))
 
-        previous = context.invocations.get(f"discovery-{i}")
-        recorded = previous.outputs.get("catalog") if previous else None
-        if not recorded:
+        recorded, source = context.previous_output("catalog", f"discovery-{i}")
+        disabled = test.backward_compatibility_tests_config.disable_for_version
+        if context.previous_version_disabled(disabled):
+            results.append(
+                skipped(
+                    SUITE,
+                    "test_backward_compatibility",
+                    f"Backward compatibility tests are disabled for version {disabled}.",
+                    params,
+                )
+            )
+        elif not recorded:
             results.append(
                 skipped(SUITE, "test_backward_compatibility", "no previous recording of the catalog", params)
             )
@@ -165,7 +174,8 @@ def run(context: CheckContext) -> list[CheckResult]:
                 )
             )
         else:
+            changes = catalog_breaking_changes(recorded, catalog)
             results.append(
-                result(SUITE, "test_backward_compatibility", catalog_breaking_changes(recorded, catalog), params)
+                result(SUITE, "test_backward_compatibility", [f"{c} (compared with {source})" for c in changes], params)
             )
     return results

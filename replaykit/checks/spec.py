@@ -355,19 +355,22 @@ def _config_for(context: CheckContext, config_path: str) -> dict[str, Any] | Non
 def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any], test: Any, params: str) -> CheckResult:
     from replaykit.checks.compat import spec_breaking_changes
 
-    previous = context.invocations.get("spec-0")
-    recorded = (previous.outputs.get("spec") if previous else None) or None
-    if recorded is None:
+    recorded, source = context.previous_output("spec", "spec-0")
+    disabled = test.backward_compatibility_tests_config.disable_for_version
+    if context.previous_version_disabled(disabled):
+        return skipped(
+            SUITE,
+            "test_backward_compatibility",
+            f"Backward compatibility tests are disabled for version {disabled}.",
+            params,
+        )
+    if not recorded:
         return skipped(SUITE, "test_backward_compatibility", "no previous recording of the spec", params)
     if recorded == spec_message:
         return CheckResult(
             SUITE, "test_backward_compatibility", SKIP, "The previous and actual specifications are identical.", params
         )
-    return result(
-        SUITE,
-        "test_backward_compatibility",
-        spec_breaking_changes(
-            recorded.get("connectionSpecification") or {}, spec_message.get("connectionSpecification") or {}
-        ),
-        params,
+    changes = spec_breaking_changes(
+        recorded.get("connectionSpecification") or {}, spec_message.get("connectionSpecification") or {}
     )
+    return result(SUITE, "test_backward_compatibility", [f"{c} (compared with {source})" for c in changes], params)

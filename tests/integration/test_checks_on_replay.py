@@ -54,3 +54,22 @@ def test_a_check_expecting_the_wrong_status_fails(tmp_path: Path) -> None:
     proc = run_replaykit(["replay"], cwd=connector)
     assert proc.returncode == 1
     assert "FAILED TestConnection::test_check[inputs1]: Connection status is FAILED, expected SUCCEEDED" in proc.stdout
+
+
+def test_a_newly_required_spec_field_breaks_backward_compatibility(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path)
+    manifest = connector / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    spec = data["spec"]["connection_specification"]
+    spec["properties"]["region"] = {"type": "string", "order": 9}
+    spec["required"].append("region")
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestSpec::test_backward_compatibility[inputs0]: Breaking change: field region is "
+        "newly required (compared with the recording)"
+    ) in proc.stdout
+    assert "FAILED TestSpec::test_config_match_spec[inputs0]: Config invalid: 'region' is a required property" in (
+        proc.stdout
+    )

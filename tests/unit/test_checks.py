@@ -218,3 +218,20 @@ def test_undeclared_suites_skip_at_low_and_fail_at_high() -> None:
     assert "it was not configured but must be according to the current high test strictness level" in high[0].message
     bypassed = run_suites(context({"acceptance_tests": {"spec": {"bypass_reason": "legacy"}}}, {}), ("spec",))
     assert bypassed[0].message == "Skipping TestSpec: legacy"
+
+
+def test_previous_recording_wins_over_the_current_one_and_can_be_disabled() -> None:
+    ctx = context({"acceptance_tests": {}}, {"spec-0": output()})
+    ctx.invocations["spec-0"].outputs = {"spec": {"connectionSpecification": obj()}}
+    assert ctx.previous_output("spec", "spec-0") == ({"connectionSpecification": obj()}, "the recording")
+    ctx.previous = {
+        "spec": {"connectionSpecification": obj(a={"type": "string"})},
+        "connector_version": "1.2.0",
+        "recorded_at": "2026-01-01T00:00:00Z",
+    }
+    spec, source = ctx.previous_output("spec", "spec-0")
+    assert spec == {"connectionSpecification": obj(a={"type": "string"})}
+    assert source == "the previous recording (2026-01-01T00:00:00Z)"
+    assert ctx.previous_version_disabled("1.2.0")
+    assert not ctx.previous_version_disabled("1.3.0")
+    assert not ctx.previous_version_disabled(None)
