@@ -248,6 +248,45 @@ def oauth_flow_parameters(spec_message: dict[str, Any]) -> list[str] | None:
     return [f"Specified oauth fields are missed from spec schema: {sorted(missing)}"] if missing else []
 
 
+def oauth_is_default_method(spec_message: dict[str, Any]) -> list[str] | None:
+    """None when CAT skips the test (no advanced_auth, predicate_key or oneOf under the credentials key)."""
+    advanced = spec_message.get("advanced_auth") or {}
+    predicate = advanced.get("predicate_key")
+    if not predicate:
+        return None
+    spec = spec_message.get("connectionSpecification") or {}
+    credentials = ((spec.get("properties") or {}).get(predicate[0]) or {}).get("oneOf")
+    if not predicate or not isinstance(credentials, list) or not credentials:
+        return None
+    node: Any = credentials[0]
+    for part in predicate[1:]:
+        node = ((node or {}).get("properties") or {}).get(part)
+    if not isinstance(node, dict) or node.get("const") != advanced.get("predicate_value"):
+        return [
+            "Oauth method should be a default option. Current default method is "
+            f"{(node or {}).get('const') if isinstance(node, dict) else None}."
+        ]
+    return []
+
+
+DATE_PATTERN = "^[0-9]{2}-[0-9]{2}-[0-9]{4}$"
+DATE_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
+
+
+def date_warnings(spec: dict[str, Any]) -> list[str]:
+    """CAT's test_date_pattern / test_date_format: warnings only, never failures."""
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key == "format" and value in ("date", "date-time") and _not_property_name(path):
+            holder = _node(spec, path[:-1])
+            if isinstance(holder, dict) and "pattern" not in holder:
+                out.append(
+                    f"{'/'.join(map(str, path[:-1]))}: format {value} has no pattern "
+                    f"(CAT suggests {DATE_PATTERN if value == 'date' else DATE_TIME_PATTERN})"
+                )
+    return out
+
+
 def _spec_from_file(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
@@ -295,6 +334,27 @@ def run(context: CheckContext) -> list[CheckResult]:
         spec_message = output.spec
         for name, failures in _checks(spec_message):
             results.append(result(SUITE, name, failures, params))
+        default = oauth_is_default_method(spec_message)
+        auth_method = test.auth_default_method
+        if auth_method is not None and not auth_method.oauth:
+            results.append(
+                skipped(
+                    SUITE, "test_oauth_is_default_method", f"Skipping the test: {auth_method.bypass_reason}", params
+                )
+            )
+        elif default is None:
+            results.append(
+                skipped(
+                    SUITE,
+                    "test_oauth_is_default_method",
+                    "no advanced_auth predicate_key or no oneOf under the credentials key",
+                    params,
+                )
+            )
+        else:
+            results.append(result(SUITE, "test_oauth_is_default_method", default, params))
+        warnings = date_warnings(spec_message.get("connectionSpecification") or {})
+        results.append(CheckResult(SUITE, "test_date_format", "passed", "; ".join(warnings), params, tuple(warnings)))
         oauth = oauth_flow_parameters(spec_message)
         results.append(
             skipped(SUITE, "test_oauth_flow_parameters", "no advanced_auth in the spec", params)

@@ -235,3 +235,81 @@ def test_previous_recording_wins_over_the_current_one_and_can_be_disabled() -> N
     assert ctx.previous_version_disabled("1.2.0")
     assert not ctx.previous_version_disabled("1.3.0")
     assert not ctx.previous_version_disabled(None)
+
+
+OAUTH_SPEC = {
+    "connectionSpecification": obj(
+        credentials={
+            "type": "object",
+            "oneOf": [
+                obj(auth_type={"const": "oauth2"}, client_id={"type": "string"}),
+                obj(auth_type={"const": "api_key"}, api_key={"type": "string", "airbyte_secret": True}),
+            ],
+        }
+    ),
+    "advanced_auth": {
+        "predicate_key": ["credentials", "auth_type"],
+        "predicate_value": "oauth2",
+        "oauth_config_specification": {
+            "oauth_user_input_from_connector_config_specification": {
+                "properties": {"client_id": {"path_in_connector_config": ["credentials", "client_id"]}}
+            }
+        },
+    },
+}
+
+
+def test_oauth_rules() -> None:
+    assert spec_checks.oauth_flow_parameters(OAUTH_SPEC) == []
+    assert spec_checks.oauth_is_default_method(OAUTH_SPEC) == []
+    assert spec_checks.oauth_flow_parameters({"connectionSpecification": obj()}) is None
+    swapped = {**OAUTH_SPEC, "advanced_auth": {**OAUTH_SPEC["advanced_auth"], "predicate_value": "api_key"}}
+    assert spec_checks.oauth_is_default_method(swapped) == [
+        "Oauth method should be a default option. Current default method is oauth2."
+    ]
+    missing = {**OAUTH_SPEC, "advanced_auth": {**OAUTH_SPEC["advanced_auth"], "predicate_key": ["creds", "x"]}}
+    assert spec_checks.oauth_flow_parameters(missing) == [
+        "Specified oauth fields are missed from spec schema: ['/creds/x']"
+    ]
+
+
+def test_nested_group_and_date_warnings() -> None:
+    assert spec_checks.nested_group(obj(a={"type": "string", "group": "auth"})) == []
+    assert spec_checks.nested_group(obj(a=obj(b={"type": "string", "group": "auth"}))) == [
+        "properties/a/properties/b/group: group may only be set on top-level properties"
+    ]
+    assert spec_checks.date_warnings(obj(d={"type": "string", "format": "date", "pattern": "^x$"})) == []
+    assert (
+        "format date-time has no pattern"
+        in spec_checks.date_warnings(obj(d={"type": "string", "format": "date-time"}))[0]
+    )
+
+
+def test_discovery_schema_rules_fail_on_purpose() -> None:
+    config = {"acceptance_tests": {"discovery": {"tests": [{}]}}}
+    bad = [
+        {**STREAM, "name": "a", "json_schema": {**STREAM["json_schema"], "additionalProperties": False}},
+        {**STREAM, "name": "b", "json_schema": obj(id={"$ref": "#/x"}, updated={"type": "string"})},
+        {**STREAM, "name": "c", "json_schema": obj(id={"type": ["object", "null"]}, updated={"type": "string"})},
+        {**STREAM, "name": "d", "json_schema": {"type": 12, "properties": {"id": {}, "updated": {}}}},
+    ]
+    results = run_suites(
+        context(config, {"discovery-0": output({"type": "CATALOG", "catalog": {"streams": bad}})}), ("discovery",)
+    )
+    failed = {r.test: r for r in results if r.status == FAIL}
+    assert failed["test_additional_properties_is_true"].message.startswith("When set, additionalProperties")
+    assert failed["test_defined_refs_exist_in_schema"].message == (
+        "Found unresolved `$refs` values for selected streams: ['b']."
+    )
+    assert failed["test_primary_keys_data_type"].message == (
+        "Stream c contains primary key with forbidden type of ['object']"
+    )
+    assert failed["test_streams_have_valid_json_schemas"].message.startswith("d: ")
+    no_pk_check = run_suites(
+        context(
+            {"acceptance_tests": {"discovery": {"tests": [{"validate_primary_keys_data_type": False}]}}},
+            {"discovery-0": output({"type": "CATALOG", "catalog": {"streams": bad}})},
+        ),
+        ("discovery",),
+    )
+    assert statuses(no_pk_check, "test_primary_keys_data_type") == [SKIP]
