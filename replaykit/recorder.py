@@ -134,24 +134,6 @@ def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | 
 
 
 class _Recording:
-    def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
-        """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
-        done = []
-        for configured in (self.catalog_for(planned) or {}).get("streams", []):
-            if configured.get("sync_mode") != "incremental":
-                continue  # CAT reads the incremental-only catalog here
-            name = str(configured.get("stream", {}).get("name"))
-            base = f"{planned.id}-{_slug(name)}"
-            first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
-            done.append(self.run(first, staging, scratch, catalog={"streams": [configured]}))
-            states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
-            for k, (checkpoint, _) in enumerate(select_states(states), start=1):
-                state = state_input(checkpoint)
-                if state:
-                    read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
-                    done.append(self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state))
-        return done
-
     def __init__(self, settings: Settings, config_path: Path, progress: RecordProgress | None) -> None:
         self.settings = settings
         self.progress = progress
@@ -286,6 +268,24 @@ class _Recording:
         if self.progress is not None:
             self.progress(planned, run)
         return invocation
+
+    def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
+        """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
+        done = []
+        for configured in (self.catalog_for(planned) or {}).get("streams", []):
+            if configured.get("sync_mode") != "incremental":
+                continue  # CAT reads the incremental-only catalog here
+            name = str(configured.get("stream", {}).get("name"))
+            base = f"{planned.id}-{_slug(name)}"
+            first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
+            done.append(self.run(first, staging, scratch, catalog={"streams": [configured]}))
+            states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
+            for k, (checkpoint, _) in enumerate(select_states(states), start=1):
+                state = state_input(checkpoint)
+                if state:
+                    read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
+                    done.append(self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state))
+        return done
 
 
 def record(settings: Settings, *, progress: RecordProgress | None = None) -> RecordResult:

@@ -19,7 +19,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,7 +232,7 @@ def run_job(job: Job) -> dict[str, Any]:
     blocked: list[str] = []
     with (
         _vcr.intercept(cassette),
-        blocked_network(blocked) if replay else _nothing(),
+        blocked_network(blocked) if replay else nullcontext(),
         frozen_clock(parse_instant(job.frozen_at), skip_waits=replay, stats=stats),
     ):
         exit_code = _call(entry, job.args)
@@ -273,11 +273,6 @@ def _unique(misses: list[Any]) -> list[Any]:
             seen.add(miss.key)
             out.append(miss)
     return out
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def main() -> int:
