@@ -36,21 +36,24 @@ def leaf_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
-def has_property_path(schema: dict[str, Any], parts: list[str]) -> bool:
+_ABSENT = object()
+
+
+def _descend(schema: dict[str, Any], parts: list[str]) -> Any:
+    """The node at ``properties/<p1>/properties/<p2>...``, or ``_ABSENT``."""
     node: Any = schema
     for part in parts:
         props = node.get("properties") if isinstance(node, dict) else None
         if not isinstance(props, dict) or part not in props:
-            return False
+            return _ABSENT
         node = props[part]
-    return True
+    return node
+
+
+def has_property_path(schema: dict[str, Any], parts: list[str]) -> bool:
+    return _descend(schema, parts) is not _ABSENT
 
 
 def property_at(schema: dict[str, Any], parts: list[str]) -> dict[str, Any] | None:
-    node: Any = schema
-    for part in parts:
-        props = node.get("properties") if isinstance(node, dict) else None
-        if not isinstance(props, dict) or part not in props:
-            return None
-        node = props[part]
+    node = _descend(schema, parts)
     return node if isinstance(node, dict) else None

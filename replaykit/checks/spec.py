@@ -11,29 +11,10 @@ import yaml
 
 from replaykit.checks import SKIP, CheckContext, CheckResult, result, skipped
 from replaykit.checks.schema import leaf_paths, walk
+from replaykit.scrub import CAT_SECRET_NAMES
 
 SUITE = "spec"
-SECRET_NAMES = frozenset(
-    {
-        "client_token",
-        "access_token",
-        "api_token",
-        "token",
-        "secret",
-        "client_secret",
-        "password",
-        "key",
-        "service_account_info",
-        "service_account",
-        "tenant_id",
-        "certificate",
-        "jwt",
-        "credentials",
-        "app_id",
-        "appid",
-        "refresh_token",
-    }
-)
+SECRET_NAMES = CAT_SECRET_NAMES
 _NOT_NAMES = {"anyOf", "oneOf", "allOf", "not", "properties", "items", "type", "prefixItems"}
 FORBIDDEN = (
     "not",
