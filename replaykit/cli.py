@@ -249,6 +249,23 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _scrub_for_display(text: str, config: str | None) -> str:
+    """Even a traceback must not show a secret: scrub the values of the local config files from it."""
+    import json
+
+    from replaykit.scan import known_secrets
+    from replaykit.scrub import discover_secrets
+
+    try:
+        scrubber = known_secrets(Path.cwd())
+        if config and Path(config).is_file():
+            for secret in discover_secrets(json.loads(Path(config).read_text(encoding="utf-8"))):
+                scrubber.add(secret)
+    except (OSError, ValueError, AttributeError):
+        return "(the traceback is withheld: the config could not be read to scrub it)"
+    return scrubber.scrub_text(text)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -266,7 +283,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         print("interrupted; nothing was replaced", file=err)
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - the one boundary for bugs
-        print("internal error in replaykit (a bug):\n" + traceback.format_exc(limit=6), file=err)
+        text = _scrub_for_display(traceback.format_exc(limit=6), getattr(args, "config", None))
+        print("internal error in replaykit (a bug):\n" + text, file=err)
         print("Hint: please report it with the lines above.", file=err)
         return EXIT_INTERNAL
 

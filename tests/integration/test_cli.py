@@ -104,3 +104,20 @@ def test_plan_reports_high_strictness_violations_with_exit_1(tmp_path: Path) -> 
         "strictness: TestConnection failed: it was not configured but must be according to the current high "
         "test strictness level."
     ) in proc.stdout
+
+
+def test_an_internal_error_exits_3_and_shows_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "manifest.yaml").write_text("version: 7.0.0\n", encoding="utf-8")
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "config.json").write_text('{"api_key": "very-secret-key-42"}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unexpected: the request to https://api/x?api_key=very-secret-key-42 broke")
+
+    monkeypatch.setattr("replaykit.recorder.record", broken)
+    err = io.StringIO()
+    assert main(["record"], out=io.StringIO(), err=err) == 3
+    assert "internal error in replaykit" in err.getvalue()
+    assert "api_key=**REDACTED:api_key**" in err.getvalue()
+    assert "very-secret-key-42" not in err.getvalue()
