@@ -70,12 +70,12 @@ def skipped(suite: str, test: str, reason: str, params: str = "inputs0") -> Chec
 
 
 def run_suites(
-    context: CheckContext, suites: tuple[str, ...] = ("spec", "connection", "discovery")
+    context: CheckContext, suites: tuple[str, ...] = ("spec", "connection", "discovery", "basic_read")
 ) -> list[CheckResult]:
     """The given suites over the replayed outputs, with CAT's skip/fail rules for undeclared suites."""
-    from replaykit.checks import connection, discovery, spec
+    from replaykit.checks import basic_read, connection, discovery, spec
 
-    modules = {"spec": spec, "connection": connection, "discovery": discovery}
+    modules = {"spec": spec, "connection": connection, "discovery": discovery, "basic_read": basic_read}
     results: list[CheckResult] = []
     for name in suites:
         suite = context.acceptance.suite(name)

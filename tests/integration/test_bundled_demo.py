@@ -10,9 +10,9 @@ def test_committed_demo_replays_offline_from_the_repository_root() -> None:
     proc = run_replaykit(["replay"], cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "replay passed: 18 invocation(s)" in proc.stdout
-    # The demo's config is at test_strictness_level: high; spec, connection and discovery pass on replay.
+    # The demo's config is at test_strictness_level: high; spec, connection, discovery, basic_read pass on replay.
     table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
-    for suite in ("spec", "connection", "discovery"):
+    for suite in ("spec", "connection", "discovery", "basic_read"):
         row = next(line for line in table if line.strip().startswith(suite))
         passed, failed, _ = (int(n) for n in row.split()[1:4])
         assert passed > 0
