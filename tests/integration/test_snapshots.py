@@ -76,6 +76,8 @@ def test_a_transformation_change_fails_then_update_rewrites_offline(
     shutil.copytree(three_recordings[0], connector)
     manifest = connector / "manifest.yaml"
     data = yaml.safe_load(manifest.read_text())
+    # A new field, declared in the schema (replaykit's fail_on_extra_columns would catch an undeclared one).
+    data["definitions"]["users_stream"]["schema_loader"]["schema"]["properties"]["plan_tier"] = {"type": "string"}
     data["definitions"]["users_stream"]["transformations"] = [
         {"type": "AddFields", "fields": [{"type": "AddedFieldDefinition", "path": ["plan_tier"], "value": "gold"}]}
     ]
