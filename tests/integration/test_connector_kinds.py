@@ -11,16 +11,20 @@ from conftest import make_connector, run_replaykit
 from demo_api import DemoAPI
 
 RUN_PY = """
+import logging
 import sys
 from pathlib import Path
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
 MANIFEST = str(Path(__file__).with_name("manifest.yaml"))
 
 
 def run() -> None:
+    # Like the CDK's own entry points: an error before launch() (a bad catalog) is a TRACE message too.
+    init_uncaught_exception_handler(logging.getLogger("airbyte"))
     args = sys.argv[1:]
     parsed = AirbyteEntrypoint.parse_args(args)
     config = YamlDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
