@@ -218,21 +218,26 @@ def discover_secrets(
         used_names[key] = value
         return key
 
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if str(key).startswith("__injected"):
-                    continue
-                if isinstance(value, str) and str(key).lower() in marked and value:
-                    found.append(Secret(name_for(str(key), value), value))
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
+    for key, value in string_fields(config):
+        if key.lower() in marked and value:
+            found.append(Secret(name_for(key, value), value))
     return found + basic_auth_secrets(config)
+
+
+def string_fields(node: Any) -> Iterator[tuple[str, str]]:
+    """(key, value) of every string value under a mapping key, at any depth; an injected manifest
+    (``__injected_declarative_manifest``) is the connector's code, not its config, and is skipped."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if str(key).startswith("__injected"):
+                continue
+            if isinstance(value, str):
+                yield str(key), value
+            else:
+                yield from string_fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from string_fields(value)
 
 
 def basic_auth_secrets(config: Mapping[str, Any]) -> list[Secret]:
@@ -296,18 +301,7 @@ def learn_from_exchange(
         except (ValueError, UnicodeDecodeError):
             parsed = None
 
-        def walk(node: Any) -> None:
-            if isinstance(node, Mapping):
-                for key, value in node.items():
-                    if isinstance(value, str) and str(key).lower() in TOKEN_KEYS:
-                        learned.append(Secret(str(key).lower(), value))
-                    else:
-                        walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(parsed)
+        learned.extend(Secret(key.lower(), value) for key, value in string_fields(parsed) if key.lower() in TOKEN_KEYS)
     return [s for s in learned if len(s.value) >= MIN_LEARNED_LENGTH and not has_placeholder(s.value)]
 
 
