@@ -8,6 +8,7 @@ import base64
 import json
 import shutil
 import string
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,16 +71,22 @@ def texts(path: Path) -> list[str]:
     return out
 
 
-def record_and_replay(tmp_path: Path, secrets: dict[str, str]) -> tuple[Path, list[str]]:
+def record_leaky(tmp_path: Path, secrets: dict[str, str]) -> tuple[Path, subprocess.CompletedProcess[str], LeakyAPI]:
+    """`replaykit record` of a copy of the leaky connector against a leaky API holding ``secrets``."""
     connector = tmp_path / "source-leaky"
     shutil.copytree(FIXTURE, connector)
     (connector / "secrets").mkdir()
     with LeakyAPI(secrets) as api:
         (connector / "secrets" / "config.json").write_text(json.dumps({"base_url": api.base_url, **secrets}))
         proc = run_replaykit(["record"], cwd=connector)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "POST /oauth/token" in api.requests
-        learned = [api.access_token, api.session]
+    return connector, proc, api
+
+
+def record_and_replay(tmp_path: Path, secrets: dict[str, str]) -> tuple[Path, list[str]]:
+    connector, proc, api = record_leaky(tmp_path, secrets)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "POST /oauth/token" in api.requests
+    learned = [api.access_token, api.session]
     values = [v for k, v in secrets.items() if k != "username"]
     values += [*learned, base64.b64encode(f"{secrets['username']}:{secrets['password']}".encode()).decode()]
     written = [p for p in (connector / "cassettes").rglob("*") if p.is_file()]
@@ -194,12 +201,7 @@ def test_a_secret_that_cannot_be_scrubbed_fails_the_recording_without_naming_it(
         "password": "Authorization",
         "custom": "cu-0123456789",
     }
-    connector = tmp_path / "source-leaky"
-    shutil.copytree(FIXTURE, connector)
-    (connector / "secrets").mkdir()
-    with LeakyAPI(secrets) as api:
-        (connector / "secrets" / "config.json").write_text(json.dumps({"base_url": api.base_url, **secrets}))
-        proc = run_replaykit(["record"], cwd=connector)
+    connector, proc, _ = record_leaky(tmp_path, secrets)
     assert proc.returncode == 1
     assert "secret 'password' found in basic_read-0.yaml at line" in proc.stderr
     assert "the file was deleted" in proc.stderr
