@@ -189,6 +189,7 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         self.misses: list[HttpRequest] = []
         self.repeats = 0
         self.on_record: Callable[[Request, dict[str, Any]], None] | None = None
+        self.on_request: Callable[[], None] | None = None  # each exchange recorded or played (progress)
 
     def load_interactions(self, interactions: list[Interaction]) -> None:
         with self._lock:
@@ -211,6 +212,8 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         with self._lock:
             self.data.append((request, response))
             self.dirty = True
+        if self.on_request is not None:
+            self.on_request()
 
     def _replaying(self) -> bool:
         return bool(self.rewound) and self.record_mode != RecordMode.ALL
@@ -242,7 +245,10 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
                     f"replaykit: no recorded response left for {request.method} {request.uri}"
                 )
             self.play_counts[position] += 1
-            return copy.deepcopy(self.data[position][1])
+            response: dict[str, Any] = copy.deepcopy(self.data[position][1])
+        if self.on_request is not None:
+            self.on_request()
+        return response
 
     def __contains__(self, request: Request) -> bool:
         return self.can_play_response_for(request)

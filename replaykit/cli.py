@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept differences the connector's code made: rewrite expected records, state snapshots and the "
         "index from the cassettes (offline), and prune recordings the acceptance config no longer needs",
     )
+    replay.add_argument("--json", metavar="PATH", dest="json_path", help="write a versioned JSON report to PATH")
+    replay.add_argument("--junit-xml", metavar="PATH", dest="junit_path", help="write a JUnit XML report to PATH")
+    replay.add_argument(
+        "--strict",
+        action="store_const",
+        const=True,
+        default=None,
+        help="compare whole expected records (legacy extra_fields / exact_order / extra_records, ignored_fields) "
+        "and check incremental cursors against states (default: [tool.replaykit] strict)",
+    )
     _common(replay)
     replay.set_defaults(handler=_replay)
 
@@ -141,8 +151,58 @@ def _settings(args: argparse.Namespace) -> Any:
         "timeout_seconds": getattr(args, "timeout_seconds", None),
         "config": getattr(args, "config", None),
         "secrets": getattr(args, "secrets", None),
+        "strict": getattr(args, "strict", None),
     }
     return resolve_settings(Path.cwd(), overrides)
+
+
+class _Display:
+    """Finished invocations as plain lines; on a terminal, also a live rich progress line (the invocation
+    running, its requests and records so far) that disappears when the run ends."""
+
+    def __init__(self, out: TextIO, verb: str) -> None:
+        self.out = out
+        self.verb = verb
+        self.progress: Any = None
+        self.task: Any = None
+        if out.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=out),
+                transient=True,
+            )
+
+    def __enter__(self) -> _Display:
+        if self.progress is not None:
+            self.progress.start()
+            self.task = self.progress.add_task(self.verb, total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def starting(self, invocation_id: str, position: int | None = None, total: int | None = None) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"{self.verb} {invocation_id}", completed=position, total=total)
+
+    def live(self, invocation_id: str, requests: int, records: int) -> None:
+        if self.progress is not None:
+            self.progress.update(
+                self.task, description=f"{self.verb} {invocation_id}: {requests} requests, {records} records"
+            )
+
+    def line(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=self.out, flush=True)
 
 
 def _record(args: argparse.Namespace, out: TextIO) -> int:
@@ -150,11 +210,12 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.report import invocation_line, record_summary
 
     settings = _settings(args)
+    with _Display(out, "recording") as display:
 
-    def progress(planned: Any, run: Any) -> None:
-        print(invocation_line(planned.id, run, "rec"), file=out, flush=True)
+        def progress(planned: Any, run: Any) -> None:
+            display.line(invocation_line(planned.id, run, "rec"))
 
-    result = record(settings, progress=progress)
+        result = record(settings, progress=progress, live=display.live)
     for line in record_summary(result):
         print(line, file=out)
     return EXIT_OK
@@ -163,18 +224,32 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
 def _replay(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.replayer import replay
     from replaykit.report import replay_lines, replay_summary
+    from replaykit.report_files import write_json_report, write_junit_xml
 
     settings = _settings(args)
+    with _Display(out, "replaying") as display:
 
-    def progress(outcome: Any) -> None:
-        for line in replay_lines(outcome):
-            print(line, file=out, flush=True)
+        def progress(outcome: Any) -> None:
+            for line in replay_lines(outcome):
+                display.line(line)
 
-    report = replay(
-        settings, cwd=Path.cwd(), progress=progress, only=set(args.only) if args.only else None, update=args.update
-    )
+        report = replay(
+            settings,
+            cwd=Path.cwd(),
+            progress=progress,
+            only=set(args.only) if args.only else None,
+            update=args.update,
+            live=display.live,
+            starting=lambda invocation, position, total: display.starting(invocation.id, position, total),
+        )
     for line in replay_summary(report, Path.cwd()):
         print(line, file=out)
+    if args.json_path:
+        write_json_report(report, Path(args.json_path))
+        print(f"wrote {args.json_path}", file=out)
+    if args.junit_path:
+        write_junit_xml(report, Path(args.junit_path))
+        print(f"wrote {args.junit_path}", file=out)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 

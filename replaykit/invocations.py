@@ -32,6 +32,8 @@ class Invocation:
     exit_code: int = 0
     outputs: dict[str, Any] = field(default_factory=dict)  # ConnectorOutput.summary()
     requests: int = 0
+    # sequential-slices reads: the records CAT expects at least (those the first read emitted after the checkpoint)
+    expect_min_records: int | None = None
 
     def connector_args(self, config_path: str | None, catalog_path: str | None, state_path: str | None) -> list[str]:
         args = [self.command]
@@ -59,7 +61,10 @@ class InvocationIndex:
             "format": self.format,
             "connector": self.connector,
             "versions": self.versions,
-            "invocations": [asdict(inv) for inv in self.invocations],
+            "invocations": [
+                {k: v for k, v in asdict(inv).items() if v is not None or k != "expect_min_records"}
+                for inv in self.invocations
+            ],
         }
         if self.previous:
             data["previous"] = self.previous

@@ -121,7 +121,11 @@ def final_states(states: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def state_input_from(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """CAT's state for a second read: the last STREAM state per stream, in per-stream format."""
+    """CAT's state for a second read: when the last state is a STREAM state, the last STREAM state of each
+    stream (per-stream format); when it is GLOBAL, that GLOBAL message (the input the CDK accepts for it)."""
+    if states and states[-1].get("type") == "GLOBAL":
+        last = states[-1]
+        return [{"type": "GLOBAL", "global": last.get("global") or {}}]
     latest: dict[str, dict[str, Any]] = {}
     for state in states:
         stream = state.get("stream")

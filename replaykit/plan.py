@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.acceptance import AcceptanceConfig, load_acceptance_config
+from replaykit.errors import ConfigError
 
 __all__ = [
     "PlannedInvocation",
     "build_plan",
     "configured_catalog_from",
     "expected_records_path",
+    "full_refresh_only_catalog",
+    "incremental_only_catalog",
     "load_acceptance_config",
 ]
 
@@ -186,6 +189,37 @@ def configured_catalog_from(
             configured["cursor_field"] = stream["default_cursor_field"]
         streams.append(configured)
     return {"streams": streams}
+
+
+def incremental_only_catalog(catalog: dict[str, Any], *, source: str, fill_cursor: bool = True) -> dict[str, Any]:
+    """CAT's ``incremental_only_catalog``: the streams that support incremental, in incremental mode; with
+    ``fill_cursor`` a stream without ``cursor_field`` takes its ``default_cursor_field`` (else an error)."""
+    streams = []
+    for configured in catalog.get("streams", []):
+        stream = configured.get("stream") or {}
+        if "incremental" not in (stream.get("supported_sync_modes") or []):
+            continue
+        configured = {**configured, "sync_mode": "incremental"}
+        if fill_cursor and not configured.get("cursor_field"):
+            if not stream.get("default_cursor_field"):
+                raise ConfigError(
+                    f"{source}: stream {stream.get('name')!r} has no cursor_field and no default_cursor_field",
+                    hint="All incremental streams should either have `cursor_field` declared in the "
+                    "configured_catalog or `default_cursor_field` specified in the catalog output by discovery.",
+                )
+            configured["cursor_field"] = list(stream["default_cursor_field"])
+        streams.append(configured)
+    return {**catalog, "streams": streams}
+
+
+def full_refresh_only_catalog(catalog: dict[str, Any]) -> dict[str, Any]:
+    """CAT's ``full_refresh_only_catalog``: the streams that support full refresh, in full-refresh mode."""
+    streams = [
+        {**configured, "sync_mode": "full_refresh"}
+        for configured in catalog.get("streams", [])
+        if "full_refresh" in ((configured.get("stream") or {}).get("supported_sync_modes") or ["full_refresh"])
+    ]
+    return {**catalog, "streams": streams}
 
 
 def expected_records_path(connector_dir: Path, acceptance: AcceptanceConfig | None) -> Path | None:

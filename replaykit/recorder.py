@@ -40,9 +40,11 @@ from replaykit.plan import (
     build_plan,
     configured_catalog_from,
     expected_records_path,
+    full_refresh_only_catalog,
+    incremental_only_catalog,
     load_acceptance_config,
 )
-from replaykit.runner import InvocationRun, run_invocation, write_inputs
+from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
@@ -134,9 +136,12 @@ def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | 
 
 
 class _Recording:
-    def __init__(self, settings: Settings, config_path: Path, progress: RecordProgress | None) -> None:
+    def __init__(
+        self, settings: Settings, config_path: Path, progress: RecordProgress | None, live: LiveCallback | None
+    ) -> None:
         self.settings = settings
         self.progress = progress
+        self.live = live
         self.target = resolve_connector(settings.connector_dir, settings.connector_command)
         self.main_config = config_path
         self.configs: dict[Path, dict[str, Any]] = {}
@@ -183,11 +188,24 @@ class _Recording:
                     f"invocation {planned.id} needs the discovered catalog, but discover returned none",
                     hint="Run `replaykit record` again after fixing the connector's discover.",
                 )
-            return configured_catalog_from(
+            catalog = configured_catalog_from(
                 discovered.catalog, incremental=planned.catalog.endswith("incremental"), exclude=planned.empty_streams
             )
-        value = read_json_file(Path(planned.catalog), "configured catalog")
-        return value if isinstance(value, dict) else None
+            source = "the discovered catalog"
+        else:
+            value = read_json_file(Path(planned.catalog), "configured catalog")
+            if not isinstance(value, dict):
+                return None
+            catalog, source = value, planned.catalog
+        # As CAT: incremental tests read the incremental-only catalog (the abnormal-state read without the
+        # cursor fill-in), the full-refresh test the full-refresh-only one.
+        if planned.suite == "incremental":
+            return incremental_only_catalog(
+                catalog, source=source, fill_cursor=not planned.id.endswith("abnormal_state")
+            )
+        if planned.suite == "full_refresh":
+            return full_refresh_only_catalog(catalog)
+        return catalog
 
     def state_for(self, planned: PlannedInvocation) -> list[dict[str, Any]] | None:
         if planned.state is None:
@@ -240,6 +258,7 @@ class _Recording:
             cwd=self.settings.connector_dir,
             timeout_s=self.settings.timeout_seconds,
             scrub=self.scrubber.scrub_text,
+            live=self.live,
         )
         if "runtime_error" in run.result:
             raise RecordingError(
@@ -280,17 +299,23 @@ class _Recording:
             first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
             done.append(self.run(first, staging, scratch, catalog={"streams": [configured]}))
             states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
-            for k, (checkpoint, _) in enumerate(select_states(states), start=1):
+            for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
                 state = state_input(checkpoint)
                 if state:
                     read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
-                    done.append(self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state))
+                    invocation = self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state)
+                    # the checkpoints the concurrent CDK emits vary with thread timing: the count CAT expects
+                    # from this one is fixed now, with the checkpoint, for replay to check
+                    invocation.expect_min_records = int(expected)
+                    done.append(invocation)
         return done
 
 
-def record(settings: Settings, *, progress: RecordProgress | None = None) -> RecordResult:
+def record(
+    settings: Settings, *, progress: RecordProgress | None = None, live: LiveCallback | None = None
+) -> RecordResult:
     """Record every planned invocation live; on success, replace the previous recording atomically."""
-    session = _Recording(settings, settings.config, progress)
+    session = _Recording(settings, settings.config, progress, live)
     session.config(settings.config)  # a missing or broken --config fails before anything runs
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     plan = build_plan(settings.connector_dir, acceptance, settings.config)

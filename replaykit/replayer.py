@@ -17,10 +17,11 @@ from typing import Any
 
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.connector import ConnectorTarget, resolve_connector
+from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
-from replaykit.runner import InvocationRun, run_invocation, write_inputs
+from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
 from replaykit.snapshots import (
@@ -125,7 +126,11 @@ def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:
 
 
 def replay_invocation(
-    invocation: Invocation, settings: Settings, target: ConnectorTarget, command: str
+    invocation: Invocation,
+    settings: Settings,
+    target: ConnectorTarget,
+    command: str,
+    live: LiveCallback | None = None,
 ) -> InvocationReplay:
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
@@ -141,7 +146,7 @@ def replay_invocation(
             frozen_at=invocation.frozen_at,
             invocation=invocation.id,
         )
-        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds)
+        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds, live=live)
     outcome.run = run
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
@@ -165,6 +170,8 @@ def replay(
     progress: ReplayProgress | None = None,
     only: set[str] | None = None,
     update: bool = False,
+    live: LiveCallback | None = None,
+    starting: Callable[[Invocation, int, int], None] | None = None,
 ) -> ReplayReport:
     """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
@@ -173,13 +180,23 @@ def replay(
     target = resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
+    unknown = sorted((only or set()) - {i.id for i in index.invocations})
+    if unknown:
+        raise UsageError(
+            f"--only {unknown[0]}: no such recorded invocation in {settings.cassette_dir / 'index.json'}",
+            hint="List the recorded invocations with `replaykit plan`.",
+        )
     results = []
-    for invocation in index.invocations:
-        if only and invocation.id not in only:
-            continue
-        if not only and not any(p.covers(invocation.id) for p in plan):
-            continue  # the acceptance config no longer needs it: reported as unused, not replayed
-        outcome = replay_invocation(invocation, settings, target, command)
+    selected = [
+        i
+        for i in index.invocations
+        # without --only, recordings the acceptance config no longer needs are reported unused, not replayed
+        if (i.id in only if only else any(p.covers(i.id) for p in plan))
+    ]
+    for position, invocation in enumerate(selected):
+        if starting is not None:
+            starting(invocation, position, len(selected))
+        outcome = replay_invocation(invocation, settings, target, command, live)
         results.append(outcome)
         if progress is not None:
             progress(outcome)
@@ -198,7 +215,12 @@ def replay(
     report.snapshots = compare_snapshots(desired, existing)
     if acceptance is not None and not only:
         context = CheckContext(
-            acceptance, {i.id: i for i in index.invocations}, outputs, settings.connector_dir, previous=index.previous
+            acceptance,
+            {i.id: i for i in index.invocations},
+            outputs,
+            settings.connector_dir,
+            previous=index.previous,
+            strict=settings.strict,
         )
         report.checks = run_suites(context)
     if not only:

@@ -76,10 +76,15 @@ def check_lines(report: ReplayReport) -> Iterator[str]:
         of = [c for c in report.checks if c.suite == suite]
         counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped")]
         yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7}"
-    for check in report.checks:
-        if check.status == "failed":
-            yield f"  FAILED {check.node_id}: {check.message}"
-            yield from (f"    - {d}" for d in check.details[1:6])
+    failed = [c for c in report.checks if c.status == "failed"]
+    for check in failed:
+        yield f"  FAILED {check.node_id}: {check.message}"
+        yield from (f"    {d}" for d in check.details[1:16])
+    if failed:
+        yield (
+            "  Hint: the checks ran on the replayed outputs; fix the connector, or bypass a check in "
+            "acceptance-test-config.yml with a bypass_reason, then replay again"
+        )
 
 
 def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:

@@ -37,7 +37,8 @@ class InvocationRun:
         return int(self.result.get("exit_code", 3))
 
 
-ProgressCallback = Callable[[ConnectorOutput], None]
+# (invocation id, requests so far, records so far), called from reader threads while the connector runs
+LiveCallback = Callable[[str, int, int], None]
 
 
 def _read_all(fd: int, chunks: list[bytes]) -> None:
@@ -51,7 +52,7 @@ def run_invocation(
     *,
     cwd: Path,
     timeout_s: float,
-    progress: ProgressCallback | None = None,
+    live: LiveCallback | None = None,
     scrub: Callable[[str], str] = str,
 ) -> InvocationRun:
     """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result.
@@ -63,6 +64,8 @@ def run_invocation(
     env.setdefault("PYTHONUNBUFFERED", "1")
     result_read, result_write = os.pipe()
     job.result_fd = result_write
+    ticks_read, ticks_write = os.pipe()
+    job.progress_fd = ticks_write
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "replaykit.runtime"],
@@ -74,23 +77,34 @@ def run_invocation(
             text=True,
             encoding="utf-8",
             errors="replace",
-            pass_fds=(result_write,),
+            pass_fds=(result_write, ticks_write),
         )
     finally:
         os.close(result_write)
+        os.close(ticks_write)
     tail: deque[str] = deque(maxlen=20)
     chunks: list[bytes] = []
     stderr = proc.stderr
     assert stderr is not None
+    output = ConnectorOutput()
+    requests = [0]
+
+    def count_ticks() -> None:
+        with os.fdopen(ticks_read, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(4096):
+                requests[0] += len(chunk)
+                if live is not None:
+                    live(job.invocation, requests[0], len(output.records))
+
     readers = [
         threading.Thread(target=lambda: tail.extend(line.rstrip("\n") for line in stderr), daemon=True),
         threading.Thread(target=_read_all, args=(result_read, chunks), daemon=True),
+        threading.Thread(target=count_ticks, daemon=True),
     ]
     for reader in readers:
         reader.start()
     killer = threading.Timer(timeout_s, proc.kill)
     killer.start()
-    output = ConnectorOutput()
     try:
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -98,8 +112,8 @@ def run_invocation(
         proc.stdin.close()
         for line in proc.stdout:
             output.add_line(line)
-            if progress is not None:
-                progress(output)
+            if live is not None and output.counts["RECORD"] % 100 == 1:
+                live(job.invocation, requests[0], len(output.records))
         proc.wait()
     finally:
         killer.cancel()

@@ -44,6 +44,7 @@ class Job:
     args: list[str]
     frozen_at: str
     result_fd: int = -1  # write end of the pipe the result goes back on (set by the runner)
+    progress_fd: int = -1  # write end of a pipe that gets one byte per HTTP exchange (set by the runner)
     invocation: str = ""
     secrets: list[list[str]] = field(default_factory=list)  # record only: [name, value]
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -225,6 +226,16 @@ def run_job(job: Job) -> dict[str, Any]:
             learned.extend(s for s in _vcr.learn_secrets((request, response)) if scrubber.add(s))
 
     cassette.on_record = learn
+    if job.progress_fd >= 0:
+        ticks = os.fdopen(job.progress_fd, "wb", buffering=0)
+
+        def tick() -> None:
+            try:
+                ticks.write(b".")
+            except OSError:
+                pass  # the parent stopped listening: progress is only a display
+
+        cassette.on_request = tick
     if replay:
         cassette.load_interactions(_vcr.load_cassette(cassette_path).interactions)
         disable_client_rate_limits()

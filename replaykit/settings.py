@@ -33,6 +33,7 @@ class Settings:
     secrets: tuple[str, ...] = ()
     timeout_seconds: float = 900.0
     volatile_state_fields: frozenset[str] = frozenset({"lookback_window"})
+    strict: bool = False
     source: str = "defaults"
 
 
@@ -46,6 +47,10 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "secrets": ((list,), "extra config field names whose values are secret"),
     "timeout_seconds": ((int, float), "time limit of one connector invocation"),
     "volatile_state_fields": ((list,), "state keys whose values change run to run; masked in state snapshots"),
+    "strict": (
+        (bool,),
+        "replay checks compare whole expected records and incremental cursors (replay is deterministic)",
+    ),
 }
 
 
@@ -64,7 +69,7 @@ def validate_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
                 hint=f"{_suggest(key, list(_KEYS))} Fix or remove the key.",
             )
         expected, _ = _KEYS[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
             raise ConfigError(
                 f"{where}: [tool.replaykit] {key} must be of type "
                 f"{' or '.join(t.__name__ for t in expected)}, "
@@ -128,6 +133,7 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
         secrets=tuple(merged.get("secrets", ())),
         timeout_seconds=float(merged.get("timeout_seconds", 900.0)),
         volatile_state_fields=frozenset(merged.get("volatile_state_fields", ["lookback_window"])),
+        strict=bool(merged.get("strict", False)),
         source=source,
     )
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = sorted(p.stem for p in (ROOT / "replaykit").glob("*.py") if p.stem not in {"cli", "__main__", "__init__"})
+SHELLS = {"cli", "__main__", "__init__", "pytest_plugin"}
+CORE = sorted(p.stem for p in (ROOT / "replaykit").glob("*.py") if p.stem not in SHELLS)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ class CheckContext:
     outputs: dict[str, ConnectorOutput]  # replayed outputs by invocation id
     connector_dir: Path
     previous: dict[str, Any] | None = None  # the recording the current one replaced (index "previous")
+    strict: bool = False  # full expected-records comparison and legacy cursor comparisons
     extra: dict[str, Any] = field(default_factory=dict)
 
     def previous_output(self, key: str, invocation_id: str) -> tuple[Any, str]:
@@ -58,6 +59,16 @@ class CheckContext:
         return self.outputs.get(invocation_id)
 
 
+def with_discovered_streams(catalog: dict[str, Any], context: CheckContext) -> dict[str, Any]:
+    """As CAT: the configured streams take their schema from what discover returns now (the replayed
+    discover), so a schema change in the connector's code is what the records are checked against."""
+    discovered = context.output("discovery-0")
+    streams = {s.get("name"): s for s in ((discovered.catalog or {}).get("streams") or [])} if discovered else {}
+    return {
+        "streams": [{**c, "stream": streams.get(c["stream"]["name"], c["stream"])} for c in catalog.get("streams", [])]
+    }
+
+
 def result(suite: str, test: str, failures: list[str], params: str = "inputs0", message: str = "") -> CheckResult:
     """pass when ``failures`` is empty, else fail with CAT's ``message`` and the failures as details."""
     if not failures:
@@ -69,13 +80,21 @@ def skipped(suite: str, test: str, reason: str, params: str = "inputs0") -> Chec
     return CheckResult(suite, test, SKIP, reason, params)
 
 
-def run_suites(
-    context: CheckContext, suites: tuple[str, ...] = ("spec", "connection", "discovery", "basic_read")
-) -> list[CheckResult]:
-    """The given suites over the replayed outputs, with CAT's skip/fail rules for undeclared suites."""
-    from replaykit.checks import basic_read, connection, discovery, spec
+SUITES = ("spec", "connection", "discovery", "basic_read", "full_refresh", "incremental")
 
-    modules = {"spec": spec, "connection": connection, "discovery": discovery, "basic_read": basic_read}
+
+def run_suites(context: CheckContext, suites: tuple[str, ...] = SUITES) -> list[CheckResult]:
+    """The given suites over the replayed outputs, with CAT's skip/fail rules for undeclared suites."""
+    from replaykit.checks import basic_read, connection, discovery, full_refresh, incremental, spec
+
+    modules = {
+        "spec": spec,
+        "connection": connection,
+        "discovery": discovery,
+        "basic_read": basic_read,
+        "full_refresh": full_refresh,
+        "incremental": incremental,
+    }
     results: list[CheckResult] = []
     for name in suites:
         suite = context.acceptance.suite(name)

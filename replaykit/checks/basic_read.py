@@ -12,9 +12,10 @@ import json
 import re
 from typing import Any
 
-from replaykit.checks import CheckContext, CheckResult, result, skipped
+from replaykit.checks import CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.schema import leaf_paths
 from replaykit.messages import ConnectorOutput
+from replaykit.records import ExpectedRecordsError, compare_stream, expected_records, expected_streams
 
 SUITE = "basic_read"
 _DATE_TIME = re.compile(r"^\d{4}-\d?\d-\d?\d(\s|T)\d?\d:\d?\d:\d?\d(.\d+)?.*$")
@@ -148,9 +149,14 @@ def _steps(test: Any, output: ConnectorOutput, catalog: dict[str, Any], context:
                 ]
     expectation = test.expect_records
     if expectation is not None and expectation.path:
-        problem = _expected_records(context, expectation, streams, records)
-        if problem:
-            return [problem]
+        if context.strict:
+            problems = _strict_expected_records(context, test, streams, records)
+            if problems:
+                return problems
+        else:
+            problem = _expected_records(context, expectation, streams, records)
+            if problem:
+                return [problem]
     if test.validate_stream_statuses:
         problem = _stream_statuses(output, streams)
         if problem:
@@ -199,6 +205,45 @@ def _expected_records(
     return None
 
 
+def _strict_expected_records(
+    context: CheckContext, test: Any, streams: dict[str, Any], records: dict[str, list[dict[str, Any]]]
+) -> list[str]:
+    """Strict mode: whole records compared (legacy ``extra_fields`` / ``exact_order`` / ``extra_records``,
+    ``ignored_fields`` deleted first), with the first few differing records and a diff per changed one."""
+    expectation = test.expect_records
+    path = context.acceptance.resolve(expectation.path)
+    if path is None or not path.is_file():
+        return [f"expected records file {expectation.path} does not exist"]
+    try:
+        counts = expected_streams(path)
+    except ExpectedRecordsError as exc:
+        return [f"{exc}; regenerate it with `replaykit replay --update`"]
+    problems: list[str] = []
+    for name in sorted(counts):
+        if name not in streams:
+            problems.append(f"Expected exactly one stream matching name {name} but got 0")
+            continue
+        configured = streams[name]
+        pk = configured.get("primary_key") or configured["stream"].get("source_defined_primary_key") or []
+        comparison = compare_stream(
+            name,
+            expected_records(path, name),
+            [r.get("data") or {} for r in records.get(name, [])],
+            ignored=[str(f.name) for f in (test.ignored_fields or {}).get(name) or []],
+            pk_paths=[list(p) for p in pk],
+            exact_order=expectation.exact_order,
+            extra_fields=expectation.extra_fields,
+            extra_records=expectation.extra_records,
+        )
+        if not comparison.ok:
+            problems.append(
+                f"Stream {name}: the records differ from {expectation.path} "
+                f"({comparison.expected} expected, {comparison.actual} read; strict mode)"
+            )
+            problems.extend(comparison.describe())
+    return problems
+
+
 def _stream_statuses(output: ConnectorOutput, streams: dict[str, Any]) -> str | None:
     statuses: dict[str, list[str]] = {}
     for trace in output.traces:
@@ -221,16 +266,6 @@ def _stream_statuses(output: ConnectorOutput, streams: dict[str, Any]) -> str | 
     return None
 
 
-def _with_discovered_streams(catalog: dict[str, Any], context: CheckContext) -> dict[str, Any]:
-    """As CAT: the configured streams take their schema from what discover returns now (the replayed
-    discover), so a schema change in the connector's code is what the records are checked against."""
-    discovered = context.output("discovery-0")
-    streams = {s.get("name"): s for s in ((discovered.catalog or {}).get("streams") or [])} if discovered else {}
-    return {
-        "streams": [{**c, "stream": streams.get(c["stream"]["name"], c["stream"])} for c in catalog.get("streams", [])]
-    }
-
-
 def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
@@ -240,7 +275,7 @@ def run(context: CheckContext) -> list[CheckResult]:
         if output is None or invocation is None:
             results.append(skipped(SUITE, "test_read", f"basic_read-{i} was not replayed", params))
         else:
-            catalog = _with_discovered_streams(invocation.catalog or {}, context)
+            catalog = with_discovered_streams(invocation.catalog or {}, context)
             results.append(result(SUITE, "test_read", _steps(test, output, catalog, context), params))
         if not test.expect_trace_message_on_failure:
             results.append(

@@ -9,14 +9,22 @@ from demo_api import DEFAULT_KEY
 def test_committed_demo_replays_offline_from_the_repository_root() -> None:
     proc = run_replaykit(["replay"], cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "replay passed: 18 invocation(s)" in proc.stdout
-    # The demo's config is at test_strictness_level: high; spec, connection, discovery, basic_read pass on replay.
+    assert "replay passed: 16 invocation(s)" in proc.stdout
+    # The demo's config is at test_strictness_level: high; every suite passes on replay.
     table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
-    for suite in ("spec", "connection", "discovery", "basic_read"):
+    for suite in ("spec", "connection", "discovery", "basic_read", "full_refresh", "incremental"):
         row = next(line for line in table if line.strip().startswith(suite))
         passed, failed, _ = (int(n) for n in row.split()[1:4])
         assert passed > 0
         assert failed == 0
+
+
+def test_committed_demo_passes_in_strict_mode() -> None:
+    proc = run_replaykit(["replay", "--strict"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
+    row = next(line for line in table if line.strip().startswith("incremental"))
+    assert row.split()[1:4] == ["3", "0", "0"]
 
 
 def test_a_partial_replay_runs_no_suites() -> None:

@@ -1,0 +1,82 @@
+"""CAT's ``TestFullRefresh::test_sequential_reads`` over the two replayed full-refresh reads.
+
+As CAT: the first read has records and every ``emitted_at`` of the second read is later than all of the
+first's (true at replay: each invocation's clock is its recorded instant). Plus the comparison CAT's legacy
+versions made: per stream, the first read's records (by configured primary key, else whole records without
+``ignored_fields``) must all be in the second read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replaykit.checks import CheckContext, CheckResult, result, skipped
+from replaykit.messages import ConnectorOutput
+from replaykit.records import compare_stream, pk_of
+
+SUITE = "full_refresh"
+TEST = "test_sequential_reads"
+
+
+def ignored_names(ignored_fields: dict[str, list[Any]] | None, stream: str) -> list[str]:
+    return [str(f.name) for f in (ignored_fields or {}).get(stream) or []]
+
+
+def _problems(test: Any, first: ConnectorOutput, second: ConnectorOutput, catalog: dict[str, Any] | None) -> list[str]:
+    if not first.records:
+        return ["At least one record should be read using provided catalog"]
+    if not second.records:
+        return ["emitted_at should increase on subsequent runs: the second read produced no records"]
+    last_first = max(int(r.get("emitted_at") or 0) for r in first.records)
+    first_second = min(int(r.get("emitted_at") or 0) for r in second.records)
+    if not last_first < first_second:
+        return [
+            f"emitted_at should increase on subsequent runs: first read up to {last_first}, "
+            f"second read from {first_second}"
+        ]
+    pks = {  # the configured primary key, as CAT's legacy comparison
+        str(c.get("stream", {}).get("name")): [list(p) if isinstance(p, list) else [p] for p in c["primary_key"]]
+        for c in (catalog or {}).get("streams", [])
+        if c.get("primary_key")
+    }
+    second_by_stream = second.records_by_stream()
+    problems: list[str] = []
+    for stream, records in sorted(first.records_by_stream().items()):
+        paths = pks.get(stream) or []
+        again = second_by_stream.get(stream, [])
+        if paths:
+            comparison = compare_stream(
+                stream,
+                [{"primary_key": pk_of(r.get("data"), paths)} for r in records],
+                [{"primary_key": pk_of(r.get("data"), paths)} for r in again],
+                extra_records=True,
+            )
+        else:
+            comparison = compare_stream(
+                stream,
+                [r.get("data") for r in records],
+                [r.get("data") for r in again],
+                ignored=ignored_names(test.ignored_fields, stream),
+                extra_records=True,
+            )
+        if not comparison.ok:
+            problems.append(
+                f"{stream}: the two sequential reads should produce either equal set of records or one of them "
+                "is a strict subset of the other"
+            )
+            problems.extend(comparison.describe())
+    return problems
+
+
+def run(context: CheckContext) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    for i, test in enumerate(context.acceptance.tests(SUITE)):
+        params = f"inputs{i}"
+        first, second = context.output(f"{SUITE}-{i}-read1"), context.output(f"{SUITE}-{i}-read2")
+        if first is None or second is None:
+            results.append(skipped(SUITE, TEST, f"{SUITE}-{i}-read1/read2 were not replayed", params))
+            continue
+        invocation = context.invocations.get(f"{SUITE}-{i}-read1")
+        catalog = invocation.catalog if invocation else None
+        results.append(result(SUITE, TEST, _problems(test, first, second, catalog), params))
+    return results

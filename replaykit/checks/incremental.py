@@ -1,0 +1,182 @@
+"""CAT's ``TestIncremental`` over the replayed incremental reads (current semantics; messages are CAT's).
+
+- ``test_two_sequential_reads``: the first read has states and records; the second, from the first's final
+  state, must not produce the same records. Strict mode adds the legacy cursor comparisons
+  (``cursor_paths``, ``threshold_days``): first-read records not newer than its final state, second-read
+  records not older than its input state.
+- ``test_read_sequential_slices``: per stream, the checkpoints CAT samples from the replayed first read
+  (``replaykit.slices``); each read from one must produce at least the records emitted after it.
+- ``test_state_with_abnormally_large_values``: no records, a state, and cursors of the declared type and format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from replaykit.checks import CheckContext, CheckResult, result, skipped, with_discovered_streams
+from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
+from replaykit.messages import ConnectorOutput, final_states
+from replaykit.records import record_key
+from replaykit.slices import select_states
+
+SUITE = "incremental"
+SLICE_PREFIX = "slices"
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _state_mapping(states: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Legacy CAT's ``state`` for cursor comparisons: stream name -> stream_state (a legacy blob as is)."""
+    mapping = final_states(states or [])
+    if "__legacy__" in mapping and isinstance(mapping["__legacy__"], dict):
+        return dict(mapping["__legacy__"])
+    return {name.rsplit(".", 1)[-1]: value for name, value in mapping.items()}
+
+
+def two_sequential_reads(
+    test: Any,
+    first: ConnectorOutput,
+    second: ConnectorOutput,
+    catalog: dict[str, Any] | None,
+    second_state: list[dict[str, Any]] | None,
+    *,
+    strict: bool,
+) -> list[str]:
+    if not first.states:
+        return ["First Read should produce at least one state"]
+    if not first.records:
+        return ["First Read should produce at least one record"]
+    before = {record_key(r.get("data")) for r in first.records}
+    after = {record_key(r.get("data")) for r in second.records}
+    if before == after:
+        streams = sorted({str(r.get("stream")) for r in first.records})
+        return [
+            "Records should change between reads but did not. "
+            f"Both reads produced the same {len(before)} distinct record(s) (streams: {', '.join(streams)}); "
+            "does the connector ignore the state (the API's start parameter)?"
+        ]
+    if strict:
+        paths = {k: list(v) for k, v in (test.cursor_paths or {}).items()}
+        problems = cursor_comparison_problems(catalog, first.records, _state_mapping(first.states), paths, newer=False)
+        problems += cursor_comparison_problems(
+            catalog,
+            second.records,
+            _state_mapping(second_state),
+            paths,
+            newer=True,
+            threshold_days=test.threshold_days,
+        )
+        return problems
+    return []
+
+
+def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult:
+    test_name = "test_read_sequential_slices"
+    prefix = f"{SUITE}-{i}-{SLICE_PREFIX}-"
+    firsts = sorted(k for k in context.invocations if k.startswith(prefix) and k.endswith("-read1"))
+    if not firsts:
+        return skipped(SUITE, test_name, f"no sequential-slices reads recorded for {SUITE}-{i}", params)
+    problems: list[str] = []
+    for first_id in firsts:
+        base = first_id[: -len("-read1")]
+        first = context.output(first_id)
+        if first is None:
+            return skipped(SUITE, test_name, f"{first_id} was not replayed", params)
+        if not first.records or not first.states:
+            continue
+        states = [s for s in first.states if s.get("type") == "STREAM"]
+        if any("sourceStats" not in s for s in states):
+            problems.append(f"{first_id}: state messages carry no sourceStats.recordCount; CAT cannot sample them")
+            continue
+        selected = select_states(states)
+        if not selected:
+            problems.append(
+                "Unable to test because there is no suitable state checkpoint, likely due to a zero record count "
+                f"in the states ({first_id})."
+            )
+            continue
+        reads = sorted(
+            (k for k in context.invocations if k.startswith(f"{base}-state")),
+            key=lambda k: int(k.rsplit("state", 1)[-1]),
+        )
+        for k, read_id in enumerate(reads, start=1):
+            invocation, output = context.invocations[read_id], context.output(read_id)
+            if output is None:
+                problems.append(f"{read_id}: the read from a checkpoint was not replayed")
+                continue
+            expected = invocation.expect_min_records or 0
+            if len(output.records) < expected:
+                problems.append(
+                    f"Read {k} of {len(reads)} should produce at least one record. {read_id} from state "
+                    f"{_short(invocation.state)} produced {len(output.records)} record(s); the first read emitted "
+                    f"{expected} after that checkpoint"
+                )
+    return result(SUITE, test_name, problems, params)
+
+
+def abnormal_state(test: Any, context: CheckContext, i: int, params: str) -> CheckResult:
+    test_name = "test_state_with_abnormally_large_values"
+    future = test.future_state
+    if future is None or not future.future_state_path:
+        return skipped(SUITE, test_name, "`future_state_path` not specified, skipping", params)
+    invocation_id = f"{SUITE}-{i}-abnormal_state"
+    invocation, output = context.invocations.get(invocation_id), context.output(invocation_id)
+    if invocation is None or output is None:
+        return skipped(SUITE, test_name, f"{invocation_id} was not replayed", params)
+    if output.records:
+        stream = output.records[0].get("stream")
+        return result(
+            SUITE,
+            test_name,
+            [
+                "The sync should produce no records when run with the state with abnormally large values "
+                f"{stream} ({len(output.records)} record(s))"
+            ],
+            params,
+        )
+    if not output.states:
+        return result(SUITE, test_name, ["The sync should produce at least one STATE message"], params)
+    formats = {s.name: s.format for s in future.cursor_format.streams if s.format}
+    problems = abnormal_state_cursor_problems(
+        with_discovered_streams(invocation.catalog or {}, context),
+        output.states,
+        invocation.state or [],
+        future.cursor_format.format,
+        formats,
+    )
+    return result(SUITE, test_name, problems, params)
+
+
+def run(context: CheckContext) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    for i, test in enumerate(context.acceptance.tests(SUITE)):
+        params = f"inputs{i}"
+        first, second = context.output(f"{SUITE}-{i}-read1"), context.output(f"{SUITE}-{i}-read2")
+        invocation = context.invocations.get(f"{SUITE}-{i}-read1")
+        invocation2 = context.invocations.get(f"{SUITE}-{i}-read2")
+        if first is None or second is None or invocation is None or invocation2 is None:
+            results.append(
+                skipped(SUITE, "test_two_sequential_reads", f"{SUITE}-{i}-read1/read2 were not replayed", params)
+            )
+        else:
+            problems = two_sequential_reads(
+                test, first, second, invocation.catalog, invocation2.state, strict=context.strict
+            )
+            results.append(result(SUITE, "test_two_sequential_reads", problems, params))
+        if test.skip_comprehensive_incremental_tests:
+            results.append(
+                skipped(
+                    SUITE,
+                    "test_read_sequential_slices",
+                    "Skipping the test for sequential slices because skip_comprehensive_incremental_tests is true",
+                    params,
+                )
+            )
+        else:
+            results.append(sequential_slices(context, i, params))
+        results.append(abnormal_state(test, context, i, params))
+    return results

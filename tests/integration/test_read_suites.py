@@ -1,0 +1,229 @@
+"""The basic_read, full_refresh and incremental suites on real replays of demo connector variants.
+
+Variants that send the same requests replay the committed recording; variants whose requests change are
+recorded first against the demo API on 127.0.0.1, then replayed offline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conftest import ROOT, make_connector, run_replaykit
+
+DEMO = ROOT / "tools" / "demo" / "source-demo"
+
+
+def demo_copy(tmp_path: Path, suites: tuple[str, ...], **changes: Any) -> Path:
+    """The bundled demo with its committed recording, keeping ``suites`` (recordings of the others are then
+    unused and not replayed); ``changes`` update the kept suites' first test entry."""
+    connector = tmp_path / "source-demo"
+    shutil.copytree(DEMO, connector, ignore=shutil.ignore_patterns("config.json"))
+    shutil.copytree(ROOT / "cassettes" / "source-demo", connector / "cassettes")
+    edit_acceptance(connector, suites, **changes)
+    return connector
+
+
+def edit_acceptance(connector: Path, suites: tuple[str, ...], **changes: Any) -> None:
+    path = connector / "acceptance-test-config.yml"
+    data = yaml.safe_load(path.read_text())
+    data["test_strictness_level"] = "low"
+    data["acceptance_tests"] = {k: v for k, v in data["acceptance_tests"].items() if k in suites}
+    for suite in suites:
+        data["acceptance_tests"][suite]["tests"][0].update(changes)
+    path.write_text(yaml.safe_dump(data))
+
+
+def edit_manifest(connector: Path, change: Any) -> None:
+    path = connector / "manifest.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def events_stream(manifest: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in manifest["streams"] if s.get("name") == "events")
+
+
+def suite_row(stdout: str, suite: str) -> list[int]:
+    table = stdout[stdout.index("acceptance checks:") :].splitlines()
+    row = next(line for line in table if line.strip().startswith(suite))
+    return [int(n) for n in row.split()[1:4]]
+
+
+def record(connector: Path) -> None:
+    proc = run_replaykit(["record"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------- basic_read
+
+
+def test_a_schema_lacking_a_field_fails_on_extra_columns(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path, ("basic_read",))
+    edit_manifest(connector, lambda m: events_stream(m)["schema_loader"]["schema"]["properties"].pop("amount"))
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestBasicRead::test_read[inputs0]: Records of stream events have fields the schema does not "
+        "declare: ['/amount']"
+    ) in proc.stdout
+    edit_acceptance(connector, ("basic_read",), fail_on_extra_columns=False)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert suite_row(proc.stdout, "basic_read") == [2, 0, 0]
+
+
+def _change_one_expected_record(connector: Path) -> None:
+    path = connector / "integration_tests" / "expected_records.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    target = next(r for r in lines if r["stream"] == "users")
+    target["data"]["team"] = "changed-team"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+
+
+def test_strict_mode_compares_whole_expected_records(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path, ("basic_read",))
+    _change_one_expected_record(connector)
+    # The snapshot comparison reports the edited file either way; the check is what differs.
+    # CAT's current rule compares primary keys only: the changed field goes unnoticed by the check.
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert "updated integration_tests/expected_records.jsonl" in proc.stdout
+    assert suite_row(proc.stdout, "basic_read") == [2, 0, 0]
+    proc = run_replaykit(["replay", "--strict"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert suite_row(proc.stdout, "basic_read") == [1, 1, 0]
+    assert "FAILED TestBasicRead::test_read[inputs0]: Stream users: the records differ from" in proc.stdout
+    assert "stream users: record 1 changed:" in proc.stdout
+    assert """Value of root['team'] changed from "changed-team" to "green".""" in proc.stdout
+    # the setting does what the flag does
+    (connector / "pyproject.toml").write_text("[tool.replaykit]\nstrict = true\n")
+    assert suite_row(run_replaykit(["replay"], cwd=connector).stdout, "basic_read") == [1, 1, 0]
+    # ignored_fields takes the field out of the comparison
+    edit_acceptance(
+        connector, ("basic_read",), ignored_fields={"users": [{"name": "team", "bypass_reason": "reassigned daily"}]}
+    )
+    assert suite_row(run_replaykit(["replay"], cwd=connector).stdout, "basic_read") == [2, 0, 0]
+
+
+def test_strict_mode_with_exact_order_reports_the_first_position(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path, ("basic_read",))
+    path = connector / "integration_tests" / "expected_records.jsonl"
+    lines = path.read_text().splitlines()
+    users = [i for i, line in enumerate(lines) if '"stream": "users"' in line]
+    lines[users[0]], lines[users[1]] = lines[users[1]], lines[users[0]]
+    path.write_text("\n".join(lines) + "\n")
+    edit_acceptance(connector, ("basic_read",), expect_records={"path": "integration_tests/expected_records.jsonl"})
+    proc = run_replaykit(["replay", "--strict"], cwd=connector)
+    assert suite_row(proc.stdout, "basic_read") == [2, 0, 0]  # order ignored by default
+    edit_acceptance(
+        connector,
+        ("basic_read",),
+        expect_records={"path": "integration_tests/expected_records.jsonl", "exact_order": True},
+    )
+    proc = run_replaykit(["replay", "--strict"], cwd=connector)
+    assert suite_row(proc.stdout, "basic_read") == [1, 1, 0]
+    assert "stream users: records differ from position 0 on (exact_order)" in proc.stdout
+
+
+# --------------------------------------------------------------------------- incremental: abnormal state
+
+
+def test_a_cursor_declared_as_a_number_fails_the_cursor_type_check(tmp_path: Path) -> None:
+    connector = demo_copy(tmp_path, ("incremental",), skip_comprehensive_incremental_tests=True)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert suite_row(proc.stdout, "incremental") == [2, 0, 1]
+    edit_manifest(
+        connector,
+        lambda m: events_stream(m)["schema_loader"]["schema"]["properties"].update(created={"type": "number"}),
+    )
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestIncremental::test_state_with_abnormally_large_values[inputs0]: Cursor value "
+        "'2099-01-01T00:00:00Z' of stream events is not of type float"
+    ) in proc.stdout
+
+
+def test_cursor_format_is_checked_on_the_abnormal_state(tmp_path: Path) -> None:
+    future = {"future_state_path": "integration_tests/abnormal_state.json", "cursor_format": {"format": r"^\d+$"}}
+    connector = demo_copy(tmp_path, ("incremental",), skip_comprehensive_incremental_tests=True, future_state=future)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "cursor value '2099-01-01T00:00:00Z' of stream events does not match the format '^\\\\d+$'" in proc.stdout
+    future["cursor_format"] = {"format": r"^\d{4}-\d{2}-\d{2}T"}
+    edit_acceptance(connector, ("incremental",), future_state=future)
+    assert run_replaykit(["replay"], cwd=connector).returncode == 0
+
+
+# --------------------------------------------------------------------------- recorded variants
+
+
+def test_a_connector_ignoring_the_start_parameter_fails_two_sequential_reads(tmp_path: Path, demo_api: Any) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10, suites=("incremental",))
+    edit_acceptance(connector, ("incremental",), skip_comprehensive_incremental_tests=True)
+    edit_manifest(connector, lambda m: events_stream(m)["incremental_sync"].pop("start_time_option"))
+    record(connector)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestIncremental::test_two_sequential_reads[inputs0]: Records should change between reads but did not"
+        in (proc.stdout)
+    )
+    assert "does the connector ignore the state (the API's start parameter)?" in proc.stdout
+
+
+def test_strict_cursor_comparison_honours_threshold_days(tmp_path: Path, demo_api: Any) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=40, suites=("incremental",))
+    edit_acceptance(connector, ("incremental",), skip_comprehensive_incremental_tests=True)
+    # a 10-day lookback: the second read re-reads records older than the state's cursor
+    edit_manifest(connector, lambda m: events_stream(m)["incremental_sync"].update(lookback_window="P10D"))
+    record(connector)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # CAT's current rules do not look at cursors
+    proc = run_replaykit(["replay", "--strict"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestIncremental::test_two_sequential_reads[inputs0]: Second incremental sync should produce records "
+        "older or equal to cursor value from the state. Stream: events"
+    ) in proc.stdout
+    edit_acceptance(connector, ("incremental",), skip_comprehensive_incremental_tests=True, threshold_days=11)
+    proc = run_replaykit(["replay", "--strict"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_full_refresh_reads_compare_records_without_ignored_fields(tmp_path: Path, demo_api: Any) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, suites=("full_refresh",))
+    catalog_path = connector / "integration_tests" / "configured_catalog.json"
+    catalog = json.loads(catalog_path.read_text())
+    for configured in catalog["streams"]:
+        configured.pop("primary_key", None)  # whole records are compared, not primary keys
+    catalog_path.write_text(json.dumps(catalog))
+
+    def stamp_users(manifest: dict[str, Any]) -> None:
+        users = manifest["definitions"]["users_stream"]
+        users["transformations"] = [
+            {"type": "AddFields", "fields": [{"path": ["synced_at"], "value": "{{ now_utc().isoformat() }}"}]}
+        ]
+        users["schema_loader"]["schema"]["properties"]["synced_at"] = {"type": ["string", "null"]}
+
+    edit_manifest(connector, stamp_users)
+    record(connector)
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "FAILED TestFullRefresh::test_sequential_reads[inputs0]: users: the two sequential reads should produce "
+        "either equal set of records or one of them is a strict subset of the other"
+    ) in proc.stdout
+    assert "root['synced_at']" in proc.stdout or "record(s) not expected" in proc.stdout
+    edit_acceptance(
+        connector, ("full_refresh",), ignored_fields={"users": [{"name": "synced_at", "bypass_reason": "sync time"}]}
+    )
+    proc = run_replaykit(["replay"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert suite_row(proc.stdout, "full_refresh") == [1, 0, 0]
