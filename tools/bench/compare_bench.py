@@ -61,7 +61,9 @@ def PEAK():
             return int(line.split()[1])
 """
 
-REPLAYKIT = PEAK + """
+REPLAYKIT = (
+    PEAK
+    + """
 import sys, time, orjson
 from pathlib import Path
 from replaykit.records import compare_stream, expected_records
@@ -74,8 +76,11 @@ start = time.perf_counter()
 result = compare_stream("users", expected_records(expected, "users"), actual, pk_paths=[["id"]])
 print(time.perf_counter() - start, result.ok, PEAK())
 """
+)
 
-DEEPDIFF = PEAK + """
+DEEPDIFF = (
+    PEAK
+    + """
 import sys, time, json
 from deepdiff import DeepDiff
 start = time.perf_counter()
@@ -84,6 +89,7 @@ actual = [json.loads(l)["record"]["data"] for l in open(sys.argv[2])]
 diff = DeepDiff(expected, actual, ignore_order=True)
 print(time.perf_counter() - start, not diff, PEAK())
 """
+)
 
 
 def run(code: str, expected: Path, output: Path, timeout: float) -> tuple[float, bool, float] | None:
