@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
+from test_read_suites import demo_copy, unmark_password
 
-from conftest import ROOT, run_replaykit
+from conftest import run_replaykit
 
-DEMO = ROOT / "tools" / "demo" / "source-demo"
-
-
-def demo_copy(tmp_path: Path) -> Path:
-    """The bundled demo and its committed recording, in a directory of its own, keeping only the suites these
-    tests look at (the other recordings are then reported unused, and not replayed: faster)."""
-    connector = tmp_path / "source-demo"
-    shutil.copytree(DEMO, connector, ignore=shutil.ignore_patterns("config.json"))
-    shutil.copytree(ROOT / "cassettes" / "source-demo", connector / "cassettes")
-    config = connector / "acceptance-test-config.yml"
-    data = yaml.safe_load(config.read_text())
-    data["test_strictness_level"] = "low"
-    data["acceptance_tests"] = {
-        k: v for k, v in data["acceptance_tests"].items() if k in ("spec", "connection", "discovery")
-    }
-    config.write_text(yaml.safe_dump(data))
-    return connector
+SUITES = ("spec", "connection", "discovery")
 
 
 def test_unmarked_password_fails_test_secret_is_properly_marked(tmp_path: Path) -> None:
-    connector = demo_copy(tmp_path)
-    manifest = connector / "manifest.yaml"
-    data = yaml.safe_load(manifest.read_text())
-    data["spec"]["connection_specification"]["properties"]["password"] = {"type": "string", "order": 9}
-    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    connector = demo_copy(tmp_path, SUITES)
+    unmark_password(connector)
     proc = run_replaykit(["replay", "--only", "spec-0"], cwd=connector)
     assert proc.returncode == 0  # the recording still replays: the requests did not change
     full = run_replaykit(["replay"], cwd=connector)
@@ -46,7 +27,7 @@ def test_unmarked_password_fails_test_secret_is_properly_marked(tmp_path: Path) 
 
 
 def test_a_check_expecting_the_wrong_status_fails(tmp_path: Path) -> None:
-    connector = demo_copy(tmp_path)
+    connector = demo_copy(tmp_path, SUITES)
     config = connector / "acceptance-test-config.yml"
     data = yaml.safe_load(config.read_text())
     data["acceptance_tests"]["connection"]["tests"][1]["status"] = "succeed"
@@ -57,7 +38,7 @@ def test_a_check_expecting_the_wrong_status_fails(tmp_path: Path) -> None:
 
 
 def test_a_newly_required_spec_field_breaks_backward_compatibility(tmp_path: Path) -> None:
-    connector = demo_copy(tmp_path)
+    connector = demo_copy(tmp_path, SUITES)
     manifest = connector / "manifest.yaml"
     data = yaml.safe_load(manifest.read_text())
     spec = data["spec"]["connection_specification"]

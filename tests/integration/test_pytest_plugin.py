@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
-from test_read_suites import demo_copy, suite_row
+from test_read_suites import demo_copy, suite_row, unmark_password
 
 from conftest import run_replaykit
 from replaykit.report_files import SCHEMA_PATH
@@ -17,13 +15,6 @@ from replaykit.report_files import SCHEMA_PATH
 pytest_plugins = ["pytester"]
 
 SUITES = ("spec", "connection", "discovery")
-
-
-def _unmark_password(connector: Path) -> None:
-    manifest = connector / "manifest.yaml"
-    data = yaml.safe_load(manifest.read_text())
-    data["spec"]["connection_specification"]["properties"]["password"] = {"type": "string", "order": 9}
-    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -77,7 +68,7 @@ def test_passes_and_skips_match_the_cli_and_its_reports(pytester: pytest.Pyteste
 
 def test_failing_check_and_k_selection(pytester: pytest.Pytester) -> None:
     connector = demo_copy(pytester.path, SUITES)
-    _unmark_password(connector)
+    unmark_password(connector)
     result = _run(pytester, "source-demo", "-k", "test_secret_is_properly_marked")
     result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
     output = result.stdout.str()
@@ -117,7 +108,7 @@ def test_update_regenerates_snapshots(pytester: pytest.Pytester) -> None:
 
 def test_xdist_gives_the_serial_results(pytester: pytest.Pytester) -> None:
     connector = demo_copy(pytester.path, SUITES)
-    _unmark_password(connector)
+    unmark_password(connector)
     serial = _run(pytester, "source-demo", "-v")
     parallel = _run(pytester, "source-demo", "-v", "-n", "2")
 

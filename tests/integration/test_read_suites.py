@@ -45,6 +45,16 @@ def edit_manifest(connector: Path, change: Any) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
+def unmark_password(connector: Path) -> None:
+    """A spec field named like a secret but not marked ``airbyte_secret`` (the spec suite must fail)."""
+
+    def change(manifest: dict[str, Any]) -> None:
+        properties = manifest["spec"]["connection_specification"]["properties"]
+        properties["password"] = {"type": "string", "order": 9}
+
+    edit_manifest(connector, change)
+
+
 def events_stream(manifest: dict[str, Any]) -> dict[str, Any]:
     return next(s for s in manifest["streams"] if s.get("name") == "events")
 
