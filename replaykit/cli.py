@@ -42,6 +42,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="time limit of one connector invocation (default 900)",
     )
+    parser.add_argument(
+        "--runner",
+        choices=("fork", "fresh"),
+        help="how invocations run: forked from a warm parent that imported the CDK once (fork, the default) "
+        "or each in a fresh Python process (fresh)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept differences the connector's code made: rewrite expected records, state snapshots and the "
         "index from the cassettes (offline), and prune recordings the acceptance config no longer needs",
+    )
+    replay.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="replay up to N invocations at once (default: [tool.replaykit] jobs, else one per CPU core)",
     )
     replay.add_argument("--json", metavar="PATH", dest="json_path", help="write a versioned JSON report to PATH")
     replay.add_argument("--junit-xml", metavar="PATH", dest="junit_path", help="write a JUnit XML report to PATH")
@@ -152,6 +165,8 @@ def _settings(args: argparse.Namespace) -> Any:
         "config": getattr(args, "config", None),
         "secrets": getattr(args, "secrets", None),
         "strict": getattr(args, "strict", None),
+        "runner": getattr(args, "runner", None),
+        "jobs": getattr(args, "jobs", None),
     }
     return resolve_settings(Path.cwd(), overrides)
 

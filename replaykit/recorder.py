@@ -44,7 +44,7 @@ from replaykit.plan import (
     incremental_only_catalog,
     load_acceptance_config,
 )
-from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
+from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
 from replaykit.settings import Settings
@@ -64,6 +64,7 @@ class RecordResult:
     index: InvocationIndex
     cassette_dir: Path
     written: list[Path] = field(default_factory=list)
+    runner_note: str | None = None  # how invocations ran, when not from the warm parent
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -149,6 +150,7 @@ class _Recording:
         self.catalogs: dict[str, dict[str, Any] | None] = {}
         self.scrubber = Scrubber()
         self.last_instant: dt.datetime | None = None
+        self.runner: Runner | None = None
 
     def config(self, path: Path | None) -> dict[str, Any] | None:
         if path is None:
@@ -259,6 +261,7 @@ class _Recording:
             timeout_s=self.settings.timeout_seconds,
             scrub=self.scrubber.scrub_text,
             live=self.live,
+            runner=self.runner,
         )
         if "runtime_error" in run.result:
             raise RecordingError(
@@ -325,6 +328,7 @@ def record(
     recover_interrupted_swap(settings.cassette_dir)
     remove_stale_staging(settings.cassette_dir)
     staging = new_staging_dir(settings.cassette_dir)
+    session.runner = open_runner(settings.runner, settings.connector_dir, settings.warm_modules)
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
             invocations = []
@@ -355,7 +359,9 @@ def record(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    result = RecordResult(index=index, cassette_dir=settings.cassette_dir)
+    finally:
+        session.runner.close()
+    result = RecordResult(index=index, cassette_dir=settings.cassette_dir, runner_note=session.runner.note)
     for snapshot in snapshots:
         if snapshot.kind == "expected_records":
             leak = write_verified(snapshot.path, snapshot.content, session.scrubber)

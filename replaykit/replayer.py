@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
-from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
+from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
 from replaykit.snapshots import (
@@ -57,6 +58,7 @@ class ReplayReport:
     not_recorded: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     updated: bool = False
+    runner_note: str | None = None  # how invocations ran, when not from the warm parent
 
     @property
     def passed(self) -> bool:
@@ -131,6 +133,7 @@ def replay_invocation(
     target: ConnectorTarget,
     command: str,
     live: LiveCallback | None = None,
+    runner: Runner | None = None,
 ) -> InvocationReplay:
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
@@ -146,7 +149,9 @@ def replay_invocation(
             frozen_at=invocation.frozen_at,
             invocation=invocation.id,
         )
-        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds, live=live)
+        run = run_invocation(
+            job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds, live=live, runner=runner
+        )
     outcome.run = run
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
@@ -186,21 +191,20 @@ def replay(
             f"--only {unknown[0]}: no such recorded invocation in {settings.cassette_dir / 'index.json'}",
             hint="List the recorded invocations with `replaykit plan`.",
         )
-    results = []
     selected = [
         i
         for i in index.invocations
         # without --only, recordings the acceptance config no longer needs are reported unused, not replayed
         if (i.id in only if only else any(p.covers(i.id) for p in plan))
     ]
-    for position, invocation in enumerate(selected):
-        if starting is not None:
-            starting(invocation, position, len(selected))
-        outcome = replay_invocation(invocation, settings, target, command, live)
-        results.append(outcome)
-        if progress is not None:
-            progress(outcome)
-    report = ReplayReport(results=results, cassette_dir=settings.cassette_dir, record_command=command)
+    runner = open_runner(settings.runner, settings.connector_dir, settings.warm_modules)
+    try:
+        results = _replay_all(selected, settings, target, command, runner, progress, live, starting)
+    finally:
+        runner.close()
+    report = ReplayReport(
+        results=results, cassette_dir=settings.cassette_dir, record_command=command, runner_note=runner.note
+    )
     outputs = {r.invocation.id: r.run.output for r in results if r.run is not None and not r.problems}
     replayed = [i for i in index.invocations if i.id in outputs]
     desired = desired_snapshots(
@@ -230,6 +234,47 @@ def replay(
     if update and all(not r.problems for r in results):
         _write_update(index, report, desired, settings)
     return report
+
+
+def _replay_all(
+    selected: list[Invocation],
+    settings: Settings,
+    target: ConnectorTarget,
+    command: str,
+    runner: Runner,
+    progress: ReplayProgress | None,
+    live: LiveCallback | None,
+    starting: Callable[[Invocation, int, int], None] | None,
+) -> list[InvocationReplay]:
+    """Replay ``selected``, up to ``settings.parallel_jobs`` at once (they are independent: each has its own
+    cassette, inputs and clock); results and ``progress`` calls come in the order of ``selected``."""
+
+    def one(position: int, invocation: Invocation) -> InvocationReplay:
+        if starting is not None:
+            starting(invocation, position, len(selected))
+        return replay_invocation(invocation, settings, target, command, live, runner)
+
+    jobs = min(settings.parallel_jobs, len(selected)) or 1
+    if jobs == 1:
+        results = []
+        for position, invocation in enumerate(selected):
+            results.append(one(position, invocation))
+            if progress is not None:
+                progress(results[-1])
+        return results
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="replaykit-replay") as pool:
+        futures = [pool.submit(one, position, invocation) for position, invocation in enumerate(selected)]
+        results = []
+        try:
+            for future in futures:
+                results.append(future.result())
+                if progress is not None:
+                    progress(results[-1])
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        return results
 
 
 def _write_update(

@@ -88,6 +88,8 @@ def check_lines(report: ReplayReport) -> Iterator[str]:
 
 
 def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
+    if report.runner_note:
+        yield f"note: {report.runner_note}"
     yield from check_lines(report)
     yield from snapshot_lines(report, cwd)
     total = len(report.results)
@@ -118,6 +120,8 @@ def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
 
 
 def record_summary(result: RecordResult) -> Iterator[str]:
+    if result.runner_note:
+        yield f"note: {result.runner_note}"
     total_requests = sum(i.requests for i in result.index.invocations)
     yield (
         f"recorded {len(result.index.invocations)} invocation(s), {total_requests} request(s) into "

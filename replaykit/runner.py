@@ -1,15 +1,24 @@
-"""Launch one connector invocation in a child process and collect what it did.
+"""Launch connector invocations in child processes and collect what they did.
 
-The child is ``python -m replaykit.runtime`` in this same Python environment (the connector's code is
-imported there, then the interceptor and clock are installed).  The job, with any secrets, goes in on
-stdin; protocol messages come back on stdout; the runtime's own facts come back on a pipe of their own.
-A later warm-fork runner can replace :func:`run_invocation` without touching its callers.
+Two ways to get a child, one way to talk to it:
+
+* :class:`ForkRunner` (the default): a warm server (:mod:`replaykit.forkserver`) imports the CDK once and
+  forks a child per invocation, so an invocation costs its own work, not an interpreter start and the
+  CDK's imports.  Safe to use from several threads at once: invocations then run in parallel.
+* :class:`FreshRunner`: ``python -m replaykit.runtime``, a new interpreter per invocation.  The fallback
+  where forking cannot apply (no ``fork``, a warm server that is not single-threaded, ``runner = "fresh"``).
+
+Either way the child is :mod:`replaykit.runtime`: protocol messages come back on its stdout, the runtime's
+own facts on a result pipe, one byte per HTTP exchange on a progress pipe.  The job, with any secrets,
+travels on a pipe or a socket, never through a file.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -18,11 +27,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from replaykit.errors import CassetteCorruptError, CassetteError, ConnectorCrashedError
 from replaykit.messages import ConnectorOutput
 from replaykit.runtime import Job
+
+RUNNERS = ("fork", "fresh")
 
 
 @dataclass
@@ -41,85 +52,89 @@ class InvocationRun:
 LiveCallback = Callable[[str, int, int], None]
 
 
-def _read_all(fd: int, chunks: list[bytes]) -> None:
-    with os.fdopen(fd, "rb") as pipe:
-        while chunk := pipe.read(65536):
-            chunks.append(chunk)
+class _Child(Protocol):
+    def kill(self) -> None: ...
+
+    def wait(self) -> int | None: ...
 
 
-def run_invocation(
-    job: Job,
-    *,
-    cwd: Path,
-    timeout_s: float,
-    live: LiveCallback | None = None,
-    scrub: Callable[[str], str] = str,
-) -> InvocationRun:
-    """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result.
+@dataclass
+class _Pipes:
+    """The parent's read ends and the child's write ends of stdout, stderr, result and progress."""
 
-    Nothing of the run touches the disk: the job (with any secrets) goes in on stdin, the runtime's result comes
-    back on a pipe of its own, and only the last lines of stderr are kept, passed through ``scrub``."""
-    started = time.monotonic()
+    parent: tuple[int, int, int, int]
+    child: tuple[int, int, int, int]
+
+    @classmethod
+    def open(cls) -> _Pipes:
+        pairs = [os.pipe() for _ in range(4)]
+        return cls(
+            parent=(pairs[0][0], pairs[1][0], pairs[2][0], pairs[3][0]),
+            child=(pairs[0][1], pairs[1][1], pairs[2][1], pairs[3][1]),
+        )
+
+    def close_child_ends(self) -> None:
+        for fd in self.child:
+            os.close(fd)
+
+
+def _child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    result_read, result_write = os.pipe()
-    job.result_fd = result_write
-    ticks_read, ticks_write = os.pipe()
-    job.progress_fd = ticks_write
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "replaykit.runtime"],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            pass_fds=(result_write, ticks_write),
-        )
-    finally:
-        os.close(result_write)
-        os.close(ticks_write)
+    return env
+
+
+def _collect(
+    job: Job,
+    child: _Child,
+    pipes: _Pipes,
+    *,
+    started: float,
+    timeout_s: float,
+    live: LiveCallback | None,
+    scrub: Callable[[str], str],
+) -> InvocationRun:
+    """Read the child's pipes until it is done (or kill it at ``timeout_s``); its output and result."""
+    stdout_fd, stderr_fd, result_fd, ticks_fd = pipes.parent
     tail: deque[str] = deque(maxlen=20)
     chunks: list[bytes] = []
-    stderr = proc.stderr
-    assert stderr is not None
     output = ConnectorOutput()
     requests = [0]
 
+    def read_stderr() -> None:
+        with open(stderr_fd, encoding="utf-8", errors="replace") as pipe:
+            tail.extend(line.rstrip("\n") for line in pipe)
+
+    def read_result() -> None:
+        with os.fdopen(result_fd, "rb") as pipe:
+            while chunk := pipe.read(65536):
+                chunks.append(chunk)
+
     def count_ticks() -> None:
-        with os.fdopen(ticks_read, "rb", buffering=0) as pipe:
+        with os.fdopen(ticks_fd, "rb", buffering=0) as pipe:
             while chunk := pipe.read(4096):
                 requests[0] += len(chunk)
                 if live is not None:
                     live(job.invocation, requests[0], len(output.records))
 
-    readers = [
-        threading.Thread(target=lambda: tail.extend(line.rstrip("\n") for line in stderr), daemon=True),
-        threading.Thread(target=_read_all, args=(result_read, chunks), daemon=True),
-        threading.Thread(target=count_ticks, daemon=True),
-    ]
+    readers = [threading.Thread(target=target, daemon=True) for target in (read_stderr, read_result, count_ticks)]
     for reader in readers:
         reader.start()
-    killer = threading.Timer(timeout_s, proc.kill)
+    killer = threading.Timer(timeout_s, child.kill)
     killer.start()
+    returncode: int | None = None
     try:
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        proc.stdin.write(job.to_json())
-        proc.stdin.close()
-        for line in proc.stdout:
-            output.add_line(line)
-            if live is not None and output.counts["RECORD"] % 100 == 1:
-                live(job.invocation, requests[0], len(output.records))
-        proc.wait()
+        with open(stdout_fd, encoding="utf-8", errors="replace") as stdout:
+            for line in stdout:
+                output.add_line(line)
+                if live is not None and output.counts["RECORD"] % 100 == 1:
+                    live(job.invocation, requests[0], len(output.records))
+        returncode = child.wait()
     finally:
         killer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if returncode is None:
+            child.kill()
+            child.wait()
         for reader in readers:
             reader.join(timeout=10)
     duration = time.monotonic() - started
@@ -129,7 +144,7 @@ def run_invocation(
         timed_out = duration >= timeout_s
         raise ConnectorCrashedError(
             f"invocation {job.invocation}: the connector process "
-            + (f"was killed after {timeout_s:.0f} s" if timed_out else f"died with exit code {proc.returncode}")
+            + (f"was killed after {timeout_s:.0f} s" if timed_out else f"died with exit code {returncode}")
             + " before replaykit could finish",
             details=["last lines of its stderr:", *("  " + line for line in stderr_tail)] if stderr_tail else [],
             hint="Raise timeout_seconds in [tool.replaykit]."
@@ -142,6 +157,286 @@ def run_invocation(
         error_type = CassetteCorruptError if info.get("corrupt") else CassetteError
         raise error_type(info["message"], path=info["path"], hint=info.get("hint"))
     return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=stderr_tail)
+
+
+class Runner(Protocol):
+    """Runs invocations; ``note`` says once how, when it is not the warm default."""
+
+    @property
+    def note(self) -> str | None: ...
+
+    def run(
+        self,
+        job: Job,
+        *,
+        cwd: Path,
+        timeout_s: float,
+        live: LiveCallback | None = None,
+        scrub: Callable[[str], str] = str,
+    ) -> InvocationRun: ...
+
+    def close(self) -> None: ...
+
+
+class _Popened:
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def wait(self) -> int | None:
+        return self.proc.wait()
+
+
+class FreshRunner:
+    """A new interpreter per invocation: ``python -m replaykit.runtime`` with the job on stdin."""
+
+    def __init__(self, note: str | None = None) -> None:
+        self._note = note
+
+    @property
+    def note(self) -> str | None:
+        return self._note
+
+    def run(
+        self,
+        job: Job,
+        *,
+        cwd: Path,
+        timeout_s: float,
+        live: LiveCallback | None = None,
+        scrub: Callable[[str], str] = str,
+    ) -> InvocationRun:
+        started = time.monotonic()
+        pipes = _Pipes.open()
+        out, err, job.result_fd, job.progress_fd = pipes.child
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "replaykit.runtime"],
+                cwd=cwd,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                env=_child_environment(),
+                pass_fds=(job.result_fd, job.progress_fd),
+            )
+        except BaseException:
+            for fd in pipes.parent:
+                os.close(fd)
+            raise
+        finally:
+            pipes.close_child_ends()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(job.to_json().encode("utf-8"))
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at start; _collect reports it
+        return _collect(job, _Popened(proc), pipes, started=started, timeout_s=timeout_s, live=live, scrub=scrub)
+
+    def close(self) -> None:
+        pass
+
+
+class RunnerUnavailableError(RuntimeError):
+    """The warm server cannot serve: the caller falls back to fresh processes."""
+
+
+class _Forked:
+    """A child of the warm server: its pid and exit status arrive as messages from the server."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.status: int | None = None
+        self.started = threading.Event()
+        self.done = threading.Event()
+
+    def kill(self) -> None:
+        self.started.wait()
+        if self.pid is not None and not self.done.is_set():
+            try:
+                os.kill(self.pid, 9)
+            except ProcessLookupError:
+                pass
+
+    def wait(self) -> int | None:
+        self.done.wait()
+        return self.status
+
+
+class ForkRunner:
+    """Invocations forked from one warm server per runner; falls back to :class:`FreshRunner` (and says
+    why in :attr:`note`) when the server cannot start or is not single-threaded after its imports."""
+
+    def __init__(self, cwd: Path, warm_modules: tuple[str, ...] = ()) -> None:
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, _Forked] = {}
+        self._seq = itertools.count(1)
+        self._fallback: FreshRunner | None = None
+        self._ready = False
+        self._stderr: deque[str] = deque(maxlen=10)
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = _child_environment()
+        if warm_modules:
+            env["REPLAYKIT_WARM_MODULES"] = ",".join(warm_modules)
+        try:
+            self._server: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "replaykit.forkserver", str(theirs.fileno())],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                pass_fds=(theirs.fileno(),),
+            )
+        finally:
+            theirs.close()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    @property
+    def note(self) -> str | None:
+        return self._fallback.note if self._fallback is not None else None
+
+    def _read_stderr(self) -> None:
+        stderr = self._server.stderr if self._server is not None else None
+        if stderr is None:
+            return
+        for line in stderr:
+            self._stderr.append(line.decode("utf-8", "replace").rstrip())
+
+    def _start(self) -> None:
+        """Wait for the server's warm-up (once); decide between it and the fallback."""
+        from replaykit.forkserver import receive_message
+
+        with self._lock:
+            if self._ready or self._fallback is not None:
+                return
+            try:
+                received = receive_message(self._sock)
+            except OSError:
+                received = None
+            if received is None:
+                reason = "the warm server did not start" + (f" ({self._stderr[-1]})" if self._stderr else "")
+            elif received[0].get("threads"):
+                reason = "threads were running in the warm server after its imports: " + ", ".join(
+                    received[0]["threads"]
+                )
+            else:
+                self._ready = True
+                threading.Thread(target=self._dispatch, daemon=True).start()
+                return
+            self._fallback = FreshRunner(note=f"each invocation runs in a fresh process: {reason}")
+            self.close()
+
+    def _dispatch(self) -> None:
+        from replaykit.forkserver import receive_message
+
+        while True:
+            try:
+                received = receive_message(self._sock)
+            except OSError:
+                received = None
+            if received is None:
+                break
+            message, _ = received
+            child = self._pending.get(int(message["seq"]))
+            if child is None:
+                continue
+            if "pid" in message:
+                child.pid = int(message["pid"])
+                child.started.set()
+            if "status" in message:
+                child.status = int(message["status"])
+                self._pending.pop(int(message["seq"]), None)
+                child.done.set()
+        for child in list(self._pending.values()):  # the server is gone: nothing more will be reported
+            child.started.set()
+            child.done.set()
+        self._pending.clear()
+
+    def run(
+        self,
+        job: Job,
+        *,
+        cwd: Path,
+        timeout_s: float,
+        live: LiveCallback | None = None,
+        scrub: Callable[[str], str] = str,
+    ) -> InvocationRun:
+        self._start()
+        if self._fallback is not None:
+            return self._fallback.run(job, cwd=cwd, timeout_s=timeout_s, live=live, scrub=scrub)
+        from replaykit.forkserver import send_message
+
+        started = time.monotonic()
+        pipes = _Pipes.open()
+        child = _Forked()
+        seq = next(self._seq)
+        self._pending[seq] = child
+        message = {"seq": seq, "job": job.to_json(), "cwd": str(cwd), "env": _child_environment()}
+        try:
+            with self._send_lock:
+                send_message(self._sock, message, pipes.child)
+        except OSError as exc:
+            self._pending.pop(seq, None)
+            for fd in pipes.parent:
+                os.close(fd)
+            raise ConnectorCrashedError(
+                f"invocation {job.invocation}: the warm server is gone ({exc})",
+                hint='Set runner = "fresh" in [tool.replaykit] to run each invocation in a fresh process.',
+            ) from exc
+        finally:
+            pipes.close_child_ends()
+        return _collect(job, child, pipes, started=started, timeout_s=timeout_s, live=live, scrub=scrub)
+
+    def close(self) -> None:
+        try:
+            # shutdown, not only close: it wakes the dispatcher blocked in recvmsg and tells the server EOF
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already shut down
+        try:
+            self._sock.close()
+        finally:
+            server, self._server = self._server, None
+            if server is not None:
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+
+
+def open_runner(kind: str, cwd: Path, warm_modules: tuple[str, ...] = ()) -> Runner:
+    """The runner ``kind`` asks for, or the fresh-process fallback where forking cannot apply."""
+    if kind == "fresh":
+        return FreshRunner()
+    if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):
+        return FreshRunner(note="each invocation runs in a fresh process: this platform cannot fork")
+    return ForkRunner(cwd, warm_modules)
+
+
+def run_invocation(
+    job: Job,
+    *,
+    cwd: Path,
+    timeout_s: float,
+    live: LiveCallback | None = None,
+    scrub: Callable[[str], str] = str,
+    runner: Runner | None = None,
+) -> InvocationRun:
+    """Run ``job`` to completion (or kill it at ``timeout_s``) and return its output and result.
+
+    Nothing of the run touches the disk: the job (with any secrets) goes to the child on a pipe or socket,
+    the runtime's result comes back on a pipe of its own, and only the last lines of stderr are kept,
+    passed through ``scrub``."""
+    if runner is not None:
+        return runner.run(job, cwd=cwd, timeout_s=timeout_s, live=live, scrub=scrub)
+    fresh = FreshRunner()
+    return fresh.run(job, cwd=cwd, timeout_s=timeout_s, live=live, scrub=scrub)
 
 
 def write_inputs(

@@ -17,6 +17,7 @@ import runpy
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -206,6 +207,11 @@ def _call(entry: Callable[[list[str]], object], args: list[str]) -> int:
     return returned if isinstance(returned, int) else 0
 
 
+def _wall_seconds() -> float:
+    """Real elapsed seconds, also while freezegun has replaced ``time.monotonic`` and ``time.perf_counter``."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 def run_job(job: Job) -> dict[str, Any]:
     """Run one invocation in this process; returns the facts for the result pipe."""
     from replaykit import _vcr
@@ -246,9 +252,12 @@ def run_job(job: Job) -> dict[str, Any]:
         blocked_network(blocked) if replay else nullcontext(),
         frozen_clock(parse_instant(job.frozen_at), skip_waits=replay, stats=stats),
     ):
+        started = _wall_seconds()
         exit_code = _call(entry, job.args)
+        connector_s = _wall_seconds() - started
     result: dict[str, Any] = {
         "exit_code": exit_code,
+        "connector_s": round(connector_s, 4),
         "sleep": stats.as_dict(),
         "blocked_connections": blocked,
         "repeats": cassette.repeats,
@@ -286,9 +295,8 @@ def _unique(misses: list[Any]) -> list[Any]:
     return out
 
 
-def main() -> int:
-    job = Job.from_json(sys.stdin.read())
-    sys.stdin.close()
+def run_main(job: Job) -> int:
+    """Run ``job``, write its result to the job's result pipe; the exit code of the process."""
     from replaykit.errors import CassetteError
 
     try:
@@ -314,6 +322,12 @@ def main() -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     return int(result["exit_code"])
+
+
+def main() -> int:
+    job = Job.from_json(sys.stdin.read())
+    sys.stdin.close()
+    return run_main(job)
 
 
 if __name__ == "__main__":

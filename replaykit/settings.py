@@ -7,6 +7,7 @@ Unknown keys are errors with a did-you-mean suggestion; precedence is implemente
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +35,21 @@ class Settings:
     timeout_seconds: float = 900.0
     volatile_state_fields: frozenset[str] = frozenset({"lookback_window"})
     strict: bool = False
+    runner: str = "fork"
+    jobs: int = 0  # 0: one per CPU core
+    warm_modules: tuple[str, ...] = ()
+    cassette_format: str = "json"
     source: str = "defaults"
+
+    @property
+    def parallel_jobs(self) -> int:
+        """How many invocations may run at once (``jobs``, or the CPU cores available)."""
+        if self.jobs > 0:
+            return self.jobs
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+            return max(1, os.cpu_count() or 1)
 
 
 # key -> (type, description); the description feeds error messages and --help.
@@ -51,7 +66,14 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
         (bool,),
         "replay checks compare whole expected records and incremental cursors (replay is deterministic)",
     ),
+    "runner": ((str,), "how invocations run: 'fork' (from a warm parent, the default) or 'fresh' (a new process each)"),
+    "jobs": ((int,), "invocations run at once by replay (default 0: one per CPU core)"),
+    "warm_modules": ((list,), "clock-free modules the warm parent imports once more (your connector's heavy deps)"),
+    "cassette_format": ((str,), "format of new cassettes: 'json' (fast to load, the default) or 'yaml'"),
 }
+
+# keys whose value is one of a few words
+_CHOICES: dict[str, tuple[str, ...]] = {"runner": ("fork", "fresh"), "cassette_format": ("json", "yaml")}
 
 
 def _suggest(key: str, valid: list[str]) -> str:
@@ -75,6 +97,16 @@ def validate_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
                 f"{' or '.join(t.__name__ for t in expected)}, "
                 f"got {type(value).__name__}",
                 hint=f"{key}: {_KEYS[key][1]}.",
+            )
+        if key in _CHOICES and value not in _CHOICES[key]:
+            close = difflib.get_close_matches(str(value), _CHOICES[key], n=1, cutoff=0.5)
+            raise ConfigError(
+                f"{where}: [tool.replaykit] {key} = {value!r} is not one of {', '.join(_CHOICES[key])}",
+                hint=(f"Did you mean {close[0]!r}? " if close else "") + f"{key}: {_KEYS[key][1]}.",
+            )
+        if key == "jobs" and isinstance(value, int) and value < 0:
+            raise ConfigError(
+                f"{where}: [tool.replaykit] jobs = {value!r} must be 0 or more", hint=f"jobs: {_KEYS['jobs'][1]}."
             )
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(
@@ -134,6 +166,10 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
         timeout_seconds=float(merged.get("timeout_seconds", 900.0)),
         volatile_state_fields=frozenset(merged.get("volatile_state_fields", ["lookback_window"])),
         strict=bool(merged.get("strict", False)),
+        runner=str(merged.get("runner", "fork")),
+        jobs=int(merged.get("jobs", 0)),
+        warm_modules=tuple(merged.get("warm_modules", ())),
+        cassette_format=str(merged.get("cassette_format", "json")),
         source=source,
     )
 
