@@ -237,7 +237,7 @@ class _Recording:
             id=planned.id,
             suite=planned.suite,
             command=planned.command,
-            cassette=f"{planned.id}.yaml",
+            cassette=f"{planned.id}.{self.settings.cassette_format}",
             frozen_at=instant,
             config=scrub_config(config, self.scrubber) if config is not None else None,
             catalog=self.scrubber.scrub_value(catalog) if catalog else None,
@@ -287,6 +287,7 @@ class _Recording:
         invocation.exit_code = run.exit_code
         invocation.outputs = run.output.summary()
         invocation.requests = int(run.result.get("interactions", 0))
+        invocation.cassette = str(run.result.get("cassette", invocation.cassette))  # binary bodies: YAML
         if self.progress is not None:
             self.progress(planned, run)
         return invocation

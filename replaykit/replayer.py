@@ -287,6 +287,7 @@ def _write_update(
             result.invocation.exit_code = result.run.exit_code
             result.updated = True
     unused = set(report.unused_invocations)
+    cassettes = {i.id: i.cassette for i in index.invocations}
     index.invocations = [i for i in index.invocations if i.id not in unused]
     index.save(settings.cassette_dir)
     contents = {s.path: s.content for s in desired}
@@ -296,6 +297,6 @@ def _write_update(
         elif change.status == "unused":
             change.path.unlink(missing_ok=True)
     for invocation_id in unused:
-        (settings.cassette_dir / f"{invocation_id}.yaml").unlink(missing_ok=True)
+        (settings.cassette_dir / cassettes[invocation_id]).unlink(missing_ok=True)
         (settings.cassette_dir / STATE_DIR / f"{invocation_id}.json").unlink(missing_ok=True)
     report.updated = True

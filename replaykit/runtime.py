@@ -278,7 +278,8 @@ def run_job(job: Job) -> dict[str, Any]:
         ]
     else:
         interactions = [_vcr.scrub_interaction(i, scrubber) for i in cassette.data]
-        _vcr.save_cassette(cassette_path, _vcr.CassetteData(interactions, dict(job.metadata)))
+        written = _vcr.save_cassette(cassette_path, _vcr.CassetteData(interactions, dict(job.metadata)))
+        result["cassette"] = written.name
         result["interactions"] = len(interactions)
         # Back to the parent through the result pipe (never a file), to scrub records, states and files.
         result["learned"] = [[s.name, s.value] for s in learned]

@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,20 @@ def test_replay_on_a_terminal_shows_a_live_line(tmp_path: Path) -> None:
     from conftest import ROOT
 
     primary, secondary = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read while the command runs: a full pty buffer would block it
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the command closed its end
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     proc = subprocess.run(
         [sys.executable, "-m", "replaykit", "replay", "--only", "basic_read-0"],
         cwd=ROOT,
@@ -43,15 +58,7 @@ def test_replay_on_a_terminal_shows_a_live_line(tmp_path: Path) -> None:
         check=False,
     )
     os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
+    reader.join(timeout=30)
     os.close(primary)
     text = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0, text + proc.stderr.decode()

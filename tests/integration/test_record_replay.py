@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-import yaml
 
 from conftest import TEST_KEY, all_text, make_connector, run_replaykit
 from demo_api import DemoAPI
@@ -107,12 +106,14 @@ def test_record_writes_scrubbed_vcrpy_cassettes_and_an_index(recorded: tuple[Pat
     # Plain vcrpy loads the cassette.
     from vcr.cassette import Cassette
     from vcr.persisters.filesystem import FilesystemPersister
-    from vcr.serializers import yamlserializer
+    from vcr.serializers import jsonserializer
 
-    requests, _responses, meta = FilesystemPersister.load_cassette(cassettes / "basic_read-0.yaml", yamlserializer)
+    # New recordings are JSON cassettes (the default cassette_format), loadable by vcrpy's JSON serializer.
+    assert index.get("basic_read-0").cassette == "basic_read-0.json"
+    requests, _responses, meta = FilesystemPersister.load_cassette(cassettes / "basic_read-0.json", jsonserializer)
     assert len(requests) == index.get("basic_read-0").requests > 0
     assert meta["recorded_at"] == index.get("basic_read-0").frozen_at
-    assert Cassette.load(path=str(cassettes / "basic_read-0.yaml")).rewound
+    assert Cassette.load(path=str(cassettes / "basic_read-0.json"), serializer=jsonserializer).rewound
 
 
 def test_expected_records_are_sorted_by_stream_and_primary_key(recorded: tuple[Path, Any]) -> None:
@@ -195,20 +196,20 @@ def test_changed_query_parameter_fails_with_an_explained_miss(recorded: tuple[Pa
     assert proc.returncode == 1, out
     assert "request with no recording: GET http://127.0.0.1:" in out
     assert "query key 'include_deleted' sent ('true') but not recorded" in out
-    assert f"cassette: {connector / 'cassettes' / 'basic_read-0.yaml'}" in out
+    assert f"cassette: {connector / 'cassettes' / 'basic_read-0.json'}" in out
     assert "re-record with: replaykit record --config secrets/config.json" in out
     assert TEST_KEY not in out
 
 
 def test_corrupt_cassette_is_an_error_naming_file_and_line(recorded: tuple[Path, Any], tmp_path: Path) -> None:
     connector = copy_recorded(recorded, tmp_path / "source-demo")
-    cassette = connector / "cassettes" / "basic_read-0.yaml"
+    cassette = connector / "cassettes" / "basic_read-0.json"
     lines = cassette.read_text().splitlines()
     lines[6] = lines[6] + ": [unclosed"
     cassette.write_text("\n".join(lines) + "\n")
     proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert f"cassette {cassette} is not valid YAML at line" in proc.stderr
+    assert f"cassette {cassette} is not valid JSON at line 7" in proc.stderr
     assert "Hint:" in proc.stderr
 
 
@@ -216,13 +217,13 @@ def test_hand_edited_cassette_without_interactions_is_not_treated_as_empty(
     recorded: tuple[Path, Any], tmp_path: Path
 ) -> None:
     connector = copy_recorded(recorded, tmp_path / "source-demo")
-    cassette = connector / "cassettes" / "basic_read-0.yaml"
-    data = yaml.safe_load(cassette.read_text())
+    cassette = connector / "cassettes" / "basic_read-0.json"
+    data = json.loads(cassette.read_text())
     data["interactions"][0].pop("response")
-    cassette.write_text(yaml.safe_dump(data))
+    cassette.write_text(json.dumps(data, indent=2))
     proc = run_replaykit(["replay", "--only", "basic_read-0"], cwd=connector)
     assert proc.returncode == 2
-    assert "is not a vcrpy cassette (line 2): interaction 1 is malformed" in proc.stderr
+    assert "is not a vcrpy cassette (line 4): interaction 1 is malformed" in proc.stderr
 
 
 def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_oauth_flow_records_and_replays_with_no_token_on_disk(tmp_path: Path) ->
     assert config["refresh_token"] == "**REDACTED:refresh_token**"
     replay_config = json.loads((connector / "cassettes" / "replay_config.json").read_text())
     assert replay_config["custom"] == "**REDACTED:custom**"
-    cassette = (connector / "cassettes" / "basic_read-0.yaml").read_text()
+    cassette = (connector / "cassettes" / "basic_read-0.json").read_text()  # new recordings: JSON cassettes
     assert "**REDACTED:access_token**" in cassette
     assert "Bearer **REDACTED:access_token**" in cassette
 
@@ -203,7 +203,7 @@ def test_a_secret_that_cannot_be_scrubbed_fails_the_recording_without_naming_it(
     }
     connector, proc, _ = record_leaky(tmp_path, secrets)
     assert proc.returncode == 1
-    assert "secret 'password' found in basic_read-0.yaml at line" in proc.stderr
+    assert "secret 'password' found in basic_read-0.json at line" in proc.stderr
     assert "the file was deleted" in proc.stderr
     assert not (connector / "cassettes").exists()
     assert not (connector / "integration_tests" / "expected_records.jsonl").exists()

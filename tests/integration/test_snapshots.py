@@ -119,7 +119,7 @@ def test_unused_recordings_are_reported_and_pruned_by_update(three_recordings: l
         "recordings unused (the acceptance config no longer needs them): incremental-0-read1, "
         "incremental-0-read2, incremental-0-abnormal_state"
     ) in reported.stdout
-    assert (connector / "cassettes" / "incremental-0-read1.yaml").exists()
+    assert (connector / "cassettes" / "incremental-0-read1.json").exists()
 
     pruned = run_replaykit(["replay", "--update"], cwd=connector)
     assert pruned.returncode == 0, pruned.stdout + pruned.stderr
@@ -131,10 +131,12 @@ def test_unused_recordings_are_reported_and_pruned_by_update(three_recordings: l
         "basic_read-0",
         "basic_read-0-bad_catalog",
     ]
-    assert sorted(p.name for p in (connector / "cassettes").glob("*.yaml")) == [
-        "basic_read-0-bad_catalog.yaml",
-        "basic_read-0.yaml",
-        "discovery-0.yaml",
-        "spec-0.yaml",
+    assert sorted(p.name for p in (connector / "cassettes").glob("*.json")) == [
+        "basic_read-0-bad_catalog.json",
+        "basic_read-0.json",
+        "discovery-0.json",
+        "index.json",
+        "replay_config.json",
+        "spec-0.json",
     ]
     assert [p.name for p in (connector / "cassettes" / "states").glob("*.json")] == ["basic_read-0.json"]

@@ -17,8 +17,9 @@ def interaction(uri: str, body: bytes = b'{"ok": true}') -> _vcr.Interaction:
     )
 
 
-def test_round_trip_sorted_by_key_keeping_order_of_identical_requests(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_round_trip_sorted_by_key_keeping_order_of_identical_requests(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"c.{suffix}"
     items = [interaction("http://h/b"), interaction("http://h/a", b"1"), interaction("http://h/a", b"2")]
     _vcr.save_cassette(path, _vcr.CassetteData(items, {"recorded_at": "2026-01-01T00:00:00Z"}))
     loaded = _vcr.load_cassette(path)
@@ -28,6 +29,28 @@ def test_round_trip_sorted_by_key_keeping_order_of_identical_requests(tmp_path: 
         ("http://h/b", b'{"ok": true}'),
     ]
     assert loaded.metadata == {"recorded_at": "2026-01-01T00:00:00Z"}
+    assert loaded.interactions[0][0].headers["authorization"] == "Bearer tok-123456"  # parsed on first use
+    assert loaded.interactions[0][0].parsed_uri.path == "/a"
+
+
+def test_json_cassettes_load_with_plain_vcrpy(tmp_path: Path) -> None:
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import jsonserializer
+
+    path = tmp_path / "c.json"
+    assert _vcr.save_cassette(path, _vcr.CassetteData([interaction("http://h/a")])) == path
+    requests, responses = FilesystemPersister.load_cassette(path, jsonserializer)
+    assert [r.uri for r in requests] == ["http://h/a"]
+    assert responses[0]["body"]["string"] == b'{"ok": true}'
+
+
+def test_a_binary_body_keeps_its_cassette_in_yaml(tmp_path: Path) -> None:
+    """vcrpy's JSON serializer cannot hold bytes that are not UTF-8; its YAML serializer can."""
+    png = b"\x89PNG\r\n\x1a\n\x00\xff"
+    written = _vcr.save_cassette(tmp_path / "c.json", _vcr.CassetteData([interaction("http://h/logo", png)]))
+    assert written == tmp_path / "c.yaml"
+    assert not (tmp_path / "c.json").exists()
+    assert _vcr.load_cassette(written).interactions[0][1]["body"]["string"] == png
 
 
 def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(tmp_path: Path) -> None:
@@ -59,10 +82,15 @@ def test_scrub_interaction_covers_url_headers_and_bodies() -> None:
         ("interactions: [\n  - {request: \n", "is not valid YAML at line"),
         ("version: 1\n", "is not a vcrpy cassette"),
         ("interactions:\n- request: {method: GET}\n", "(line 2): interaction 1 is malformed"),
+        ('{"interactions": [\n', "bad.json is not valid JSON at line 2"),
+        (
+            '{\n  "interactions": [\n    {\n      "request": {"method": "GET"}\n    }\n  ]\n}\n',
+            "(line 3): interaction 1",
+        ),
     ],
 )
 def test_corrupt_cassettes_raise_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "bad.yaml"
+    path = tmp_path / ("bad.json" if content.startswith("{") else "bad.yaml")
     path.write_text(content)
     with pytest.raises(CassetteCorruptError) as exc:
         _vcr.load_cassette(path)
