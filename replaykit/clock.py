@@ -125,11 +125,54 @@ def frozen_clock(instant: dt.datetime, *, skip_waits: bool, stats: SleepStats) -
     time.sleep = sleep  # type: ignore[assignment]
     pool_thread._WorkItem.run = work_item_run  # type: ignore[method-assign,assignment]
     try:
-        yield clock
+        with _orjson_knows_fake_datetimes():
+            yield clock
     finally:
         pool_thread._WorkItem.run = real_work_item_run  # type: ignore[method-assign]
         time.sleep = real_sleep  # type: ignore[assignment]
         freezer.stop()
+
+
+@contextmanager
+def _orjson_knows_fake_datetimes() -> Iterator[None]:
+    """Under the freeze, ``datetime.datetime(...)`` makes freezegun's ``FakeDatetime``, a subclass that orjson
+    refuses ("Type is not JSON serializable: FakeDatetime"), so a connector that puts datetimes in its records
+    would die only under replaykit.  The CDK writes its messages with ``orjson.dumps``: hand orjson the real
+    datetime, date or time it would have had without the freeze, and it writes the same bytes."""
+    try:
+        import orjson
+    except ImportError:  # not a CDK connector
+        yield
+        return
+    from freezegun.api import FakeDate, FakeDatetime, real_date, real_datetime
+
+    real_dumps = orjson.dumps
+
+    def unfake(value: Any) -> Any:
+        if isinstance(value, FakeDatetime):
+            return real_datetime(
+                value.year, value.month, value.day, value.hour, value.minute, value.second,
+                value.microsecond, value.tzinfo, fold=value.fold,
+            )  # fmt: skip
+        if isinstance(value, FakeDate):
+            return real_date(value.year, value.month, value.day)
+        raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+    def dumps(obj: Any, default: Callable[[Any], Any] | None = None, option: int | None = None) -> bytes:
+        def fallback(value: Any) -> Any:
+            if isinstance(value, FakeDatetime | FakeDate):
+                return unfake(value)
+            if default is None:
+                raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+            return default(value)
+
+        return real_dumps(obj, default=fallback, option=option)
+
+    orjson.dumps = dumps
+    try:
+        yield
+    finally:
+        orjson.dumps = real_dumps
 
 
 def disable_client_rate_limits() -> None:

@@ -12,11 +12,12 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from conftest import DEMO_DIR, ROOT, run_replaykit
+from conftest import DEMO_DIR, ROOT, make_connector, run_replaykit
 from replaykit.connector import resolve_connector
 from replaykit.errors import ConnectorCrashedError
 from replaykit.invocations import load_index
@@ -175,13 +176,14 @@ def _regenerate(tmp_path: Path, name: str, connector: Path, cassettes: Path, *fl
     copy = tmp_path / name
     shutil.copytree(connector, copy / "connector", ignore=shutil.ignore_patterns("cassettes"))
     shutil.copytree(cassettes, copy / "cassettes")
+    snapshots = 1 + len(list((copy / "cassettes" / "states").glob("*.json")))
     (copy / "connector" / "integration_tests" / "expected_records.jsonl").unlink()
     shutil.rmtree(copy / "cassettes" / "states")
     report = copy / "report.json"
     where = ["--connector-dir", "connector", "--cassette-dir", "cassettes"]
     # the expected-records check runs before --update writes the file, so this one may exit 1
     update = run_replaykit(["replay", "--update", *where, *flags], cwd=copy)
-    assert "12 snapshot file(s) rewritten" in update.stdout, update.stdout + update.stderr
+    assert f"{snapshots} snapshot file(s) rewritten" in update.stdout, update.stdout + update.stderr
     proc = run_replaykit(["replay", *where, "--json", str(report), *flags], cwd=copy)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     verdicts = {c["id"]: (c["status"], c["message"], c["details"]) for c in json.loads(report.read_text())["checks"]}
@@ -195,17 +197,13 @@ def _same_files(left: Path, right: Path) -> None:
     assert (mismatch, errors) == ([], [])
 
 
-@pytest.mark.slow
-def test_demo_outputs_are_byte_identical_warm_parallel_serial_and_fresh(tmp_path: Path) -> None:
-    """The committed demo, regenerated three ways, is byte for byte the committed demo, verdicts included."""
-    runs = {
-        name: _regenerate(tmp_path, name, DEMO_DIR, DEMO_CASSETTES, *flags)
-        for name, flags in {
-            "parallel": ("--jobs", "4"),
-            "serial": ("--jobs", "1"),
-            "fresh": ("--runner", "fresh", "--jobs", "2"),
-        }.items()
-    }
+MODES = {"parallel": ("--jobs", "4"), "serial": ("--jobs", "1"), "fresh": ("--runner", "fresh", "--jobs", "2")}
+
+
+def _same_three_ways(tmp_path: Path, connector: Path, cassettes: Path) -> Path:
+    """Regenerate the recording warm in parallel, warm one at a time and in fresh processes: the same bytes
+    and the same verdicts.  Returns the parallel copy."""
+    runs = {name: _regenerate(tmp_path, name, connector, cassettes, *flags) for name, flags in MODES.items()}
     parallel, verdicts = runs["parallel"]
     assert verdicts
     assert all(status != "failed" for status, _, _ in verdicts.values())
@@ -214,9 +212,27 @@ def test_demo_outputs_are_byte_identical_warm_parallel_serial_and_fresh(tmp_path
         assert other_verdicts == verdicts
         _same_files(parallel / "cassettes", other / "cassettes")
         _same_files(parallel / "connector", other / "connector")
+    return parallel
+
+
+@pytest.mark.slow
+def test_demo_outputs_are_byte_identical_warm_parallel_serial_and_fresh(tmp_path: Path) -> None:
+    """The committed demo, regenerated three ways, is byte for byte the committed demo, verdicts included."""
+    parallel = _same_three_ways(tmp_path, DEMO_DIR, DEMO_CASSETTES)
     _same_files(parallel / "cassettes", DEMO_CASSETTES)
     assert filecmp.cmp(
         parallel / "connector" / "integration_tests" / "expected_records.jsonl",
         DEMO_DIR / "integration_tests" / "expected_records.jsonl",
         shallow=False,
     )
+
+
+@pytest.mark.slow
+def test_a_thread_pool_variant_is_byte_identical_warm_parallel_serial_and_fresh(tmp_path: Path, demo_api: Any) -> None:
+    """Eight CDK worker threads, substream partitions and date windows read concurrently."""
+    connector = make_connector(
+        tmp_path / "source-demo", demo_api, suites=("basic_read", "incremental"), extra_config={"num_workers": 8}
+    )
+    recorded = run_replaykit(["record"], cwd=connector)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    _same_three_ways(tmp_path, connector, connector / "cassettes")

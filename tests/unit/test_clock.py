@@ -49,3 +49,22 @@ def test_clock_is_restored() -> None:
     assert abs(dt.datetime.now(dt.timezone.utc) - dt.datetime.now(dt.timezone.utc).astimezone()) < dt.timedelta(1)
     assert dt.datetime.now(dt.timezone.utc).year >= 2026
     assert time.sleep.__module__ == "time"
+
+
+def test_datetimes_made_under_the_freeze_serialise_as_real_ones() -> None:
+    import orjson
+
+    values = {"at": dt.datetime(2008, 9, 13, 1, 2, 3, 456, tzinfo=dt.timezone.utc), "day": dt.date(2008, 9, 13)}
+    outside = orjson.dumps(values)
+    with frozen_clock(INSTANT, skip_waits=True, stats=SleepStats()):
+        made_frozen = {
+            "at": dt.datetime(2008, 9, 13, 1, 2, 3, 456, tzinfo=dt.timezone.utc),
+            "day": dt.date(2008, 9, 13),
+        }
+        assert type(made_frozen["at"]).__name__ == "FakeDatetime"
+        inside = orjson.dumps(made_frozen)
+        sorted_keys = orjson.dumps({"z": dt.datetime.now(), "a": 1}, option=orjson.OPT_SORT_KEYS)
+        assert orjson.dumps({1}, default=list) == b"[1]"  # a caller's own default still applies
+    assert inside == outside
+    assert sorted_keys == b'{"a":1,"z":"2026-11-21T05:17:05"}'
+    assert orjson.dumps is real_dumps  # restored after the freeze
