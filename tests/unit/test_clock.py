@@ -55,7 +55,7 @@ def test_datetimes_made_under_the_freeze_serialise_as_real_ones() -> None:
     import orjson
 
     values = {"at": dt.datetime(2008, 9, 13, 1, 2, 3, 456, tzinfo=dt.timezone.utc), "day": dt.date(2008, 9, 13)}
-    outside = orjson.dumps(values)
+    outside, real_dumps = orjson.dumps(values), orjson.dumps
     with frozen_clock(INSTANT, skip_waits=True, stats=SleepStats()):
         made_frozen = {
             "at": dt.datetime(2008, 9, 13, 1, 2, 3, 456, tzinfo=dt.timezone.utc),
