@@ -112,3 +112,17 @@ def resolve_connector(directory: Path, command: str | None = None) -> ConnectorT
         f"no connector found in {directory}: no manifest.yaml, no main.py, no installed console script",
         hint="Run replaykit in the connector directory, or pass --connector-command.",
     )
+
+
+def recorded_connector(recorded: dict[str, Any], directory: Path) -> ConnectorTarget | None:
+    """The connector an invocation index says was recorded (its ``connector`` entry), or None when the index
+    names none that still exists here; replay then detects it as record did."""
+    kind, target = recorded.get("kind"), recorded.get("target")
+    if kind not in KINDS or not isinstance(target, str) or not target:
+        return None
+    if kind in ("manifest", "script"):
+        path = Path(target) if Path(target).is_absolute() else directory / target
+        return ConnectorTarget(kind, str(path), str(directory)) if path.is_file() else None
+    if kind == "module":
+        return ConnectorTarget(kind, target, str(directory))
+    return from_command(target, directory)  # a console script: a clear error when it is not installed

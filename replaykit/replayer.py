@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
-from replaykit.connector import ConnectorTarget, resolve_connector
+from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
@@ -182,7 +182,10 @@ def replay(
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
     index = load_index(settings.cassette_dir, record_hint=command)
-    target = resolve_connector(settings.connector_dir, settings.connector_command)
+    # the connector record ran (e.g. `record --connector-command source-foo`) unless the command line says otherwise
+    target = (
+        None if settings.connector_command else recorded_connector(index.connector, settings.connector_dir)
+    ) or resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     unknown = sorted((only or set()) - {i.id for i in index.invocations})
