@@ -98,10 +98,17 @@ def _register_components(directory: Path) -> None:
     spec.loader.exec_module(module)
 
 
-def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], object]]:
-    """(argv[0], entry) with the connector's code imported now, before the clock is frozen."""
+def preimport() -> None:
+    """The CDK and pydantic, imported before the clock is frozen: ``pydantic.v1`` cannot be imported under a
+    started freezegun ("metaclass conflict")."""
     for name in _PREIMPORT:
         _import_quietly(name)
+
+
+def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], object]]:
+    """(argv[0], entry) with the connector's own code imported now: called under the frozen clock, so what
+    the connector's modules read from the clock at import time is the invocation's instant too."""
+    preimport()
     directory = Path(target.directory)
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
@@ -220,7 +227,7 @@ def run_job(job: Job) -> dict[str, Any]:
     from replaykit.scrub import Scrubber, Secret
 
     replay = job.mode == "replay"
-    _, entry = resolve_entry(ConnectorTarget.from_dict(job.connector))
+    preimport()
     cassette_path = Path(job.cassette)
     cassette = _vcr.new_cassette(cassette_path, replay=replay)
     scrubber = Scrubber(Secret(name, value) for name, value in job.secrets)
@@ -252,6 +259,7 @@ def run_job(job: Job) -> dict[str, Any]:
         blocked_network(blocked) if replay else nullcontext(),
         frozen_clock(parse_instant(job.frozen_at), skip_waits=replay, stats=stats),
     ):
+        _, entry = resolve_entry(ConnectorTarget.from_dict(job.connector))
         started = _wall_seconds()
         exit_code = _call(entry, job.args)
         connector_s = _wall_seconds() - started

@@ -66,6 +66,14 @@ def make_connector(
     return target
 
 
+def faketime_env(offset: str) -> dict[str, str]:
+    """libfaketime shifts the machine clock for the whole replay (parent and connector processes)."""
+    import libfaketime
+
+    _needs_reload, env = libfaketime.get_reload_information()
+    return {**env, "FAKETIME": offset}
+
+
 def run_replaykit(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:

@@ -16,21 +16,13 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import TEST_KEY, all_text, make_connector, run_replaykit
+from conftest import TEST_KEY, all_text, faketime_env, make_connector, run_replaykit
 from demo_api import DemoAPI
 from replaykit.files import canonical_json
 from replaykit.invocations import load_index
 from replaykit.replayer import replay
 from replaykit.settings import resolve_settings
 from replaykit.snapshots import render_expected_records
-
-
-def faketime_env(offset: str) -> dict[str, str]:
-    """libfaketime shifts the machine clock for the whole replay (parent and connector processes)."""
-    import libfaketime
-
-    _needs_reload, env = libfaketime.get_reload_information()
-    return {**env, "FAKETIME": offset}
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
