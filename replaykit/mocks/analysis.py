@@ -22,9 +22,14 @@ _LINK_NEXT = re.compile(r"<([^>]+)>\s*;\s*rel=\"?next\"?")
 @dataclass(frozen=True)
 class Pagination:
     kind: str  # cursor | offset | page | link
-    param: str | None  # query parameter of the token / offset / page (None for a link to an unrelated URL)
+    param: str | None  # query parameter of the token / offset / page (link: when only one changes)
     body_path: tuple[str, ...] = ()  # cursor: where the next token is in the body
     last_value: Any = None  # cursor: the token field's value on the last page
+    link_params: tuple[str, ...] = ()  # link: the query parameters the next link sets
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.link_params or ((self.param,) if self.param else ())
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,9 @@ class StreamModel:
 
     @property
     def varying(self) -> list[str]:
-        names = [self.page_size_param, self.pagination.param if self.pagination else None]
+        names = [self.page_size_param, *(self.pagination.params if self.pagination else ())]
         names += [self.start_param, self.end_param]
-        return [n for n in names if n]
+        return list(dict.fromkeys(n for n in names if n))
 
     @property
     def last_window(self) -> list[Page]:
@@ -193,14 +198,19 @@ def _state_value(invocation: Invocation, name: str, cursor: str | None) -> str |
 
 def _detect_pagination(exchanges: list[Exchange], hints: StreamHints | None, skip: set[str]) -> Pagination | None:
     by_url = {(e.path, tuple(sorted(e.query))): e for e in exchanges}
+    changed: set[str] = set()
+    linked = False
     for exchange in exchanges:
         link = _next_link(exchange)
         if link:
             parts = urlsplit(link)
             target = by_url.get((parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))))
             if target is not None:
-                changed = sorted(k for k, v in target.query if exchange.params.get(k) != v)
-                return Pagination("link", changed[0] if len(changed) == 1 else None)
+                linked = True
+                changed |= {k for k, v in target.query if exchange.params.get(k) != v}
+    if linked:
+        params = tuple(sorted(changed))
+        return Pagination("link", params[0] if len(params) == 1 else None, link_params=params)
     candidates = sorted({k for e in exchanges for k, _ in e.query} - skip)
     if hints and hints.paginator and hints.paginator.token_param:
         candidates = [hints.paginator.token_param]
@@ -357,7 +367,12 @@ def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -
             break
     if invocation is None:
         return Skipped(name, "no recorded read has a successful request for it")
-    first = exchanges[0]
+    start_param = hints.cursor.start_param if hints and hints.cursor else None
+    end_param = hints.cursor.end_param if hints and hints.cursor else None
+    hinted_size = hints.paginator.page_size_param if hints and hints.paginator else None
+    skip = {p for p in (start_param, end_param, hinted_size) if p}
+    pagination = _detect_pagination(exchanges, hints, skip | set(_PAGE_SIZE_NAMES))
+    first = _order_pages(exchanges, pagination)[0]  # a first page: cassettes are sorted by request
     records_path = _records_path(first, hints)
     if records_path == "unknown" or isinstance(records_path, str):
         return Skipped(name, f"cannot tell where the records are in the response of {first.path}")
@@ -368,14 +383,12 @@ def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -
     cursor_path = _key_path(catalog.get("default_cursor_field")) or (
         (hints.cursor.field,) if hints and hints.cursor else None
     )
-    start_param = hints.cursor.start_param if hints and hints.cursor else None
-    end_param = hints.cursor.end_param if hints and hints.cursor else None
-    page_size_param = hints.paginator.page_size_param if hints and hints.paginator else None
-    if page_size_param is None:
-        page_size_param = next((k for k, _ in first.query if k in _PAGE_SIZE_NAMES), None)
-    skip = {p for p in (start_param, end_param, page_size_param) if p}
-    pagination = _detect_pagination(exchanges, hints, skip)
-    constant = {k: v for k, v in first.query if k not in skip and (pagination is None or k != pagination.param)}
+    paging = pagination.params if pagination else ()
+    page_size_param = hinted_size or next(
+        (k for k, _ in first.query if k in _PAGE_SIZE_NAMES and k not in paging), None
+    )
+    skip |= {page_size_param} if page_size_param else set()
+    constant = {k: v for k, v in first.query if k not in skip and k not in paging}
     page_size = hints.paginator.page_size if hints and hints.paginator else None
     if page_size is None and page_size_param and first.params.get(page_size_param, "").isdigit():
         page_size = int(first.params[page_size_param])

@@ -38,9 +38,15 @@ class Context:
 
 def _module(ctx: Context, docstring: str, imports: list[str], body: list[str]) -> str:
     header = "\n".join(comment(HEADER.format(origin=ctx.origin))) + "\n"
-    head = header + f'"""{docstring}"""\n\nfrom __future__ import annotations\n'
+    head = header + _docstring(docstring) + "\n\nfrom __future__ import annotations\n"
     lines = imports + _after_imports(body) + body
     return head + "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _docstring(text: str) -> str:
+    """A module docstring, its words wrapped at the line length."""
+    lines = [line[2:] for line in comment(f'"""{text}"""')]
+    return "\n".join(lines)
 
 
 def _imports(groups: list[list[str]]) -> list[str]:
@@ -580,7 +586,7 @@ def _two_pages(stream: StreamModel, window: list[Page], name: str) -> list[str] 
     if pagination is None or len(window) < 2:
         return None
     first, second = window[0], window[1]
-    second_params = {k: v for k, v in second.params.items() if k == pagination.param}
+    second_params = {k: v for k, v in second.params.items() if k in pagination.params}
     request2 = "".join(["_request()", *_request_parts(stream, second_params, stream.now, {}), ".build()"])
     ids = [first.first_id, second.first_id]
     use_ids = stream.id_path is not None and len(stream.id_path) == 1 and None not in ids and ids[0] != ids[1]
