@@ -173,7 +173,7 @@ def _path_matches(exchange: Exchange, name: str, hints: StreamHints | None) -> b
     pattern = hints.path_pattern() if hints else None
     if pattern is not None:
         return pattern.fullmatch(exchange.path) is not None
-    segments = [s for s in exchange.path.split("/") if s and not s.isdigit()]
+    segments = [s for s in exchange.path.split("/") if s]  # without a manifest: the path ends with the name
     return bool(segments) and segments[-1].replace("-", "_").lower() == name.lower()
 
 
