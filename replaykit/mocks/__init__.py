@@ -67,12 +67,16 @@ def generate(
         )
     models: list[StreamModel] = []
     skipped: list[Skipped] = []
-    for name in names:
-        result = analyse_stream(recording, name, hints.get(name))
+    parents: dict[str, StreamModel] = {}
+    substreams = {n for n in names if n in hints and hints[n].parent is not None}
+    for name in [n for n in names if n not in substreams] + [n for n in names if n in substreams]:
+        result = analyse_stream(recording, name, hints.get(name), parents)
         if isinstance(result, Skipped):
             skipped.append(result)
         else:
-            models.append(result)
+            parents[name] = result
+    models = [parents[n] for n in names if n in parents]
+    skipped.sort(key=lambda s: names.index(s.stream))
     # the shared modules always cover every stream, so that exporting one stream never breaks another's tests
     selected = [m for m in models if not streams or m.name in streams]
     skipped = [s for s in skipped if not streams or s.stream in streams]

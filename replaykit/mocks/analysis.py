@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from replaykit.invocations import Invocation
-from replaykit.mocks.manifest import StreamHints
+from replaykit.mocks.manifest import Parent, StreamHints
 from replaykit.mocks.recording import Exchange, Recording
 
 _PAGE_SIZE_NAMES = ("limit", "per_page", "page_size", "pagesize", "pageSize", "count", "size", "max_results")
@@ -41,6 +41,7 @@ class Page:
     next_token: str | None  # cursor: token; link: next URL; offset/page: None
     first_id: Any = None
     last_cursor: str | None = None  # the greatest cursor value of its records
+    ids: tuple[Any, ...] = ()  # every record's id, in order
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ class StreamModel:
     state_read: StateRead | None = None
     errors: Errors | None = None
     skipped: list[str] = field(default_factory=list)  # scenarios the recording cannot support, with why
+    parent: Parent | None = None  # a substream: its parent stream and partition field
+    parent_model: StreamModel | None = None
+    path_template: str | None = None  # a substream: its path, e.g. "/v1/users/{user_id}"
 
     @property
     def varying(self) -> list[str]:
@@ -285,7 +289,8 @@ def _page(exchange: Exchange, model: StreamModel) -> Page:
     first_id = _get(records[0], model.id_path) if records and model.id_path and isinstance(records[0], dict) else None
     cursors = [str(v) for r in records if model.cursor_path and (v := _get(r, model.cursor_path)) is not None]
     params = {k: v for k, v in exchange.query if k in model.varying}
-    return Page(params, len(records), token, first_id, max(cursors) if cursors else None)
+    ids = tuple(_get(r, model.id_path) for r in records if model.id_path and isinstance(r, dict))
+    return Page(params, len(records), token, first_id, max(cursors) if cursors else None, ids)
 
 
 def _pages(exchanges: list[Exchange], model: StreamModel) -> list[Page]:
@@ -351,9 +356,16 @@ def _choose_record(records: list[Any], paths: list[tuple[str, ...]]) -> Any:
     return records[0] if records else {}
 
 
-def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -> StreamModel | Skipped:
+def analyse_stream(
+    recording: Recording, name: str, hints: StreamHints | None, parents: dict[str, StreamModel] | None = None
+) -> StreamModel | Skipped:
+    """The stream's model; a substream needs its parent's model in ``parents``."""
+    parent_model: StreamModel | None = None
     if hints is not None and hints.parent is not None:
-        return Skipped(name, f"a substream of {hints.parent.stream}; its parent's requests are not exported yet")
+        parent_model = (parents or {}).get(hints.parent.stream)
+        reason = _substream_problem(hints, parent_model)
+        if reason:
+            return Skipped(name, reason)
     reads = [i for i in recording.reads if _in_catalog(i, name) and i.exit_code == 0]
     fresh = [i for i in reads if not i.state]
     exchanges: list[Exchange] = []
@@ -376,6 +388,8 @@ def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -
     records_path = _records_path(first, hints)
     if records_path == "unknown" or isinstance(records_path, str):
         return Skipped(name, f"cannot tell where the records are in the response of {first.path}")
+    if records_path is None and parent_model is None:
+        return Skipped(name, f"{first.path} answers one object, not a list of records")
     catalog = recording.catalog_stream(name)
     id_path = _key_path(catalog.get("source_defined_primary_key")) or (
         hints.primary_key if hints and len(hints.primary_key) == 1 else None
@@ -413,6 +427,9 @@ def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -
         end_param=end_param,
         incremental="incremental" in catalog.get("supported_sync_modes", []),
     )
+    if hints is not None and hints.parent is not None and parent_model is not None and hints.path:
+        model.parent, model.parent_model = hints.parent, parent_model
+        model.path_template = re.sub(r"\{\{\s*stream_partition\.(\w+)\s*\}\}", r"{\1}", hints.path)
     model.pages = _pages(exchanges, model)
     model.template = _template(exchanges, model)
     config = recording.replay_config()
@@ -425,9 +442,23 @@ def analyse_stream(recording: Recording, name: str, hints: StreamHints | None) -
     model.state_read = _state_read(recording, reads, model, hints)
     if model.incremental and model.state_read is None:
         model.skipped.append("incremental with state: no recorded read with a state for this stream")
-    if pagination is None:
+    if pagination is None and model.parent is None:
         model.skipped.append("two pages: the recording shows no pagination for this stream")
     return model
+
+
+def _substream_problem(hints: StreamHints, parent: StreamModel | None) -> str | None:
+    assert hints.parent is not None
+    name = hints.parent.stream
+    if parent is None:
+        return f"a substream of {name}, which is not exported"
+    if parent.start_param:
+        return f"a substream of {name}, whose reads are windowed by a cursor"
+    if parent.id_path != (hints.parent.parent_key,):
+        return f"a substream keyed by {name}.{hints.parent.parent_key}, which is not {name}'s primary key"
+    if not hints.path or "stream_partition" not in hints.path:
+        return f"a substream of {name} whose path does not name its partition"
+    return None
 
 
 def _template(exchanges: list[Exchange], model: StreamModel) -> Any:

@@ -167,3 +167,15 @@ def _toml(path: Path) -> dict[str, Any]:
 
 def _length(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_WIDTH
+
+
+def call_values(head: str, values: list[Any], indent: int, suffix: str = "") -> list[str]:
+    """``head(values)``: one line, or one value per line, each laid out by :func:`data`."""
+    pad = " " * indent
+    flat = f"{pad}{head}({', '.join(_flat(v) for v in values)}){suffix}"
+    if len(flat) <= width():
+        return [flat]
+    lines = [f"{pad}{head}("]
+    for value in values:
+        lines += data(value, indent + 4, "", ",")
+    return [*lines, f"{pad}){suffix}"]

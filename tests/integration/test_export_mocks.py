@@ -89,6 +89,8 @@ def test_export_writes_the_practice_layout(exported: Path) -> None:
         "integration/test_events.py",
         "resource/http/response/users.json",
         "resource/http/response/events.json",
+        "integration/test_user_plans.py",
+        "resource/http/response/user_plans.json",
         "resource/http/response/401.json",
         "resource/http/response/429.json",
         "resource/http/response/500.json",
@@ -118,7 +120,11 @@ def test_generated_tests_pass_under_plain_pytest_in_under_ten_seconds(exported: 
         "test_events::TestIncremental::test_given_no_state_when_read_then_return_state",
         "test_events::TestIncremental::test_given_state_when_read_then_use_state_for_query_params",
     } <= set(results)
-    assert len(results) == 13
+    assert {
+        "test_user_plans::TestFullRefresh::test_given_two_parents_when_read_then_read_each_partition",
+        "test_user_plans::TestFullRefresh::test_given_recorded_parents_when_read_then_return_recorded_count",
+    } <= set(results)
+    assert len(results) == 19
     assert float(suite.get("time", "inf")) < 10.0, f"generated tests took {suite.get('time')} s"
 
 
@@ -216,6 +222,7 @@ def test_one_stream_and_usage_errors(exported: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (connector / "unit_tests" / "integration" / "test_users.py").is_file()
     assert not (connector / "unit_tests" / "integration" / "test_events.py").exists()
+    assert not (connector / "unit_tests" / "integration" / "test_user_plans.py").exists()
     # the shared request builder still serves every stream: a later export of events needs no rewrite of it
     assert "def events_endpoint" in (connector / "unit_tests" / "integration" / "request_builder.py").read_text()
     unknown = run_replaykit(["export-mocks", "--stream", "nope"], cwd=connector)

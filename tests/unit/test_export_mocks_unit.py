@@ -25,7 +25,7 @@ CASSETTES = ROOT / "cassettes" / "source-demo"
 def test_committed_demo_tests_are_what_the_cassettes_generate() -> None:
     out = DEMO / "unit_tests"
     files, models, _ = generate(DEMO, CASSETTES, out)
-    assert [m.name for m in models] == ["users", "events"]
+    assert [m.name for m in models] == ["users", "user_plans", "events"]
     for relative, text in files.items():
         assert (out / relative).read_text(encoding="utf-8") == text, f"regenerate: replaykit export-mocks ({relative})"
     recorded = json.loads((out / MANIFEST_FILE).read_text())["files"]

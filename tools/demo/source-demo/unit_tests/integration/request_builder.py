@@ -22,6 +22,10 @@ class RequestBuilder:
         return cls("/v1/users", {"api_key": _API_KEY})
 
     @classmethod
+    def user_plans_endpoint(cls, user_id: str) -> RequestBuilder:
+        return cls(f"/v1/users/{user_id}", {"api_key": _API_KEY})
+
+    @classmethod
     def events_endpoint(cls) -> RequestBuilder:
         return cls("/v1/events", {"api_key": _API_KEY})
 

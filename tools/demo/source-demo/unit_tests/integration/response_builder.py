@@ -31,6 +31,15 @@ def users_record() -> RecordBuilder:
     return create_record_builder(find_template("users", __file__), FieldPath("data"), record_id_path=FieldPath("id"))
 
 
+def user_plans_response(record: RecordBuilder) -> HttpResponse:
+    """One user_plans object: the API answers a single record per request."""
+    return HttpResponse(json.dumps(record.build()))
+
+
+def user_plans_record() -> RecordBuilder:
+    return RecordBuilder(find_template("user_plans", __file__), FieldPath("user_id"), None)
+
+
 def events_response() -> HttpResponseBuilder:
     return create_response_builder(find_template("events", __file__), FieldPath("data"))
 
