@@ -313,6 +313,7 @@ def _auth_headers(exchange: Exchange) -> dict[str, str]:
 
 
 def _errors(recording: Recording, exchanges: list[Exchange]) -> Errors:
+    """The stream's own recorded 429 / 500 first, then any stream's, else synthesised bodies."""
     everything = [e for items in recording.exchanges.values() for e in items]
     auth = next((e for e in everything if e.status in (401, 403)), None)
     bodies: dict[int, Any] = {}
@@ -438,7 +439,8 @@ def analyse_stream(
         model.start_config_key = next((k for k, v in sorted(config.items()) if v == first_start), None)
         if model.start_config_key is None:
             model.skipped.append("one page: the first window's start is no config value, so no read has one window")
-    model.errors = _errors(recording, exchanges)
+    own = [e for items in recording.exchanges.values() for e in items if _path_matches(e, name, hints)]
+    model.errors = _errors(recording, own)
     model.state_read = _state_read(recording, reads, model, hints)
     if model.incremental and model.state_read is None:
         model.skipped.append("incremental with state: no recorded read with a state for this stream")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from replaykit.mocks.analysis import Page, StreamModel
+from replaykit.mocks.analysis import Errors, Page, StreamModel
 from replaykit.mocks.pycode import (
     Code,
     call,
@@ -298,11 +298,13 @@ def render_response_builder(ctx: Context) -> str:
             names.add(_path_names(stream.cursor_path))
             args.append(f"record_cursor_path={_path_expr(stream.cursor_path)}")
         functions += call("return create_record_builder", args, 4)
-    functions += ["", "", "def error_response(status_code: int) -> HttpResponse:"]
-    functions += ['    """The error body of `status_code`, from the template `<status_code>.json`."""']
-    functions += call(
-        "return HttpResponse", ["json.dumps(find_template(str(status_code), __file__))", "status_code"], 4
+    functions += ["", ""]
+    functions += signature(
+        "error_response", "status_code: int, headers: dict[str, str] | None = None", " -> HttpResponse", 0
     )
+    functions += ['    """The error body of `status_code`, from the template `<status_code>.json`."""']
+    body = "json.dumps(find_template(str(status_code), __file__))"
+    functions += call("return HttpResponse", [body, "status_code", "headers or {}"], 4)
     if needs_link:
         functions += ["", "", "def with_next_page(response: HttpResponse, url: str) -> HttpResponse:"]
         functions += ['    """The response with a `Link` header to the next page, as the API sends it."""']
@@ -555,7 +557,9 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
                     f"test_given_{status}_then_200_when_read_then_retry_and_return_records",
                     [
                         f"        # the {status} body is {source}",
-                        *call("http_mocker.get", ["_request().build()", f"[error_response({status}), _page(1)]"], 8),
+                        *call(
+                            "http_mocker.get", ["_request().build()", f"[{_error_expr(errors, status)}, _page(1)]"], 8
+                        ),
                         '        with patch("time.sleep"):  # no real backoff waits',
                         "            output = read(_STREAM_NAME, _config().build())",
                         "",
@@ -744,6 +748,12 @@ def _incremental_tests(stream: StreamModel, name: str) -> list[list[str]]:
     return [_test(n, t) for n, t in zip(names_, tests, strict=False)]
 
 
+def _error_expr(errors: Errors, status: int) -> str:
+    """``error_response(429)``, with the recorded headers (``Retry-After``) when the recording has them."""
+    headers = errors.retry_headers.get(status)
+    return f"error_response({status}, {data(headers, 0)[0]})" if headers else f"error_response({status})"
+
+
 def _test(name: str, lines: list[str]) -> list[str]:
     out = ["    @HttpMocker()"]
     out += signature(name, "self, http_mocker: HttpMocker", " -> None", 4)
@@ -898,7 +908,7 @@ def render_substream_test(ctx: Context, stream: StreamModel) -> str:
                         *call("http_mocker.get", ["_parent_request().build()", f"_parents([{one}])"], 8),
                         *call(
                             "http_mocker.get",
-                            [f"_request({one}).build()", f"[error_response({status}), _response({one})]"],
+                            [f"_request({one}).build()", f"[{_error_expr(errors, status)}, _response({one})]"],
                             8,
                         ),
                         '        with patch("time.sleep"):  # no real backoff waits',

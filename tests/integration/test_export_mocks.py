@@ -5,6 +5,7 @@ byte for byte, pass ruff and hold no secret."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO_DIR, ROOT, run_replaykit
+from conftest import DEMO_DIR, ROOT, make_connector, run_replaykit
+from demo_api import DemoAPI
 
 RUFF = Path(sys.executable).with_name("ruff")
 RULES = "E,F,W,I,B,UP,C4,SIM,RUF,PT,N"
@@ -232,3 +234,22 @@ def test_one_stream_and_usage_errors(exported: Path, tmp_path: Path) -> None:
     bad_out = run_replaykit(["export-mocks", "--out", str(tmp_path / "tests")], cwd=connector)
     assert bad_out.returncode == 2
     assert "must be a directory named unit_tests" in bad_out.stderr
+
+
+def test_recorded_retries_give_the_retry_tests_their_bodies_and_headers(tmp_path: Path, demo_api: DemoAPI) -> None:
+    """Recorded against the flaky demo API (a 429 with Retry-After on users' page 2, a 500 on events)."""
+    demo_api.flaky = True
+    connector = make_connector(tmp_path / "source-demo", demo_api, days_back=3, suites=("basic_read",))
+    recorded = run_replaykit(["record"], cwd=connector)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    exported = run_replaykit(["export-mocks", "--stream", "users"], cwd=connector)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    test_users = (connector / "unit_tests" / "integration" / "test_users.py").read_text()
+    assert "# the 429 body is recorded" in test_users
+    assert 'error_response(429, {"Retry-After": "1"})' in test_users
+    responses = connector / "unit_tests" / "resource" / "http" / "response"
+    assert json.loads((responses / "429.json").read_text()) == {"error": "rate limited"}
+    assert json.loads((responses / "500.json").read_text()) == {"error": "boom"}
+    proc, suite = run_generated(connector, "unit_tests/integration/test_users.py")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert set(outcomes(suite).values()) == {"passed"}

@@ -53,6 +53,6 @@ def events_record() -> RecordBuilder:
     )
 
 
-def error_response(status_code: int) -> HttpResponse:
+def error_response(status_code: int, headers: dict[str, str] | None = None) -> HttpResponse:
     """The error body of `status_code`, from the template `<status_code>.json`."""
-    return HttpResponse(json.dumps(find_template(str(status_code), __file__)), status_code)
+    return HttpResponse(json.dumps(find_template(str(status_code), __file__)), status_code, headers or {})
