@@ -15,19 +15,13 @@ from pathlib import Path
 
 from replaykit.errors import UsageError
 from replaykit.mocks.analysis import Skipped, StreamModel, analyse_stream
+from replaykit.mocks.builders import render_config, render_request_builder, render_response_builder, render_utils
 from replaykit.mocks.manifest import find_manifest, load_hints
 from replaykit.mocks.pycode import line_length, project_line_length
 from replaykit.mocks.recording import Recording, load_recording
-from replaykit.mocks.render import (
-    Context,
-    render_config,
-    render_json,
-    render_request_builder,
-    render_response_builder,
-    render_test,
-    render_utils,
-)
+from replaykit.mocks.render import Context, render_json
 from replaykit.mocks.source import detect_source
+from replaykit.mocks.stream_tests import render_test
 from replaykit.mocks.writer import FileOutcome, write_files
 
 __all__ = ["ExportResult", "export_mocks"]
