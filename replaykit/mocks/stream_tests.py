@@ -38,29 +38,30 @@ def _request_parts(stream: StreamModel, params: dict[str, str], now: str, names:
     return parts
 
 
-def render_test(ctx: Context, stream: StreamModel) -> str:
-    if stream.parent_model is not None:
-        return render_substream_test(ctx, stream)
+def _token_arg(stream: StreamModel) -> str | None:
+    """The second parameter of ``_page``: what tells the connector another page follows."""
+    kind = stream.pagination.kind if stream.pagination else ""
+    return {"cursor": "next_token", "link": "next_link"}.get(kind)
+
+
+def _windowed(stream: StreamModel) -> bool:
+    """Reads in cursor windows whose first start is a config value (so a test can read one window)."""
+    return bool(stream.start_param and stream.start_config_key)
+
+
+def _module_helpers(stream: StreamModel) -> list[str]:
+    """Constants, ``_config()``, ``_request()``, ``_page()`` and the recorded pages table."""
     name = identifier(stream.name)
-    pagination = stream.pagination
-    kind = pagination.kind if pagination else None
-    windowed = bool(stream.start_param and stream.start_config_key)
     window = stream.last_window
     first_params = window[0].params if window else {}
-    cdk_models: list[str] = []
-    uses_state = stream.incremental and windowed
-    body: list[str] = []
-    # module constants
-    body += [f"_STREAM_NAME = {literal(stream.name)}"]
+    body = [f"_STREAM_NAME = {literal(stream.name)}"]
     body += [f"_NOW = {literal(stream.now)}  # the instant {stream.invocation} was recorded at"]
     if stream.page_size_param and stream.page_size is not None:
         body += [f"_PAGE_SIZE = {stream.page_size}"]
-    if windowed and stream.start_param:
+    if _windowed(stream) and stream.start_param:
         body += [f"_START = {literal(first_params[stream.start_param])}  # the start of its last window"]
-    # helpers
-    body += ["", ""]
-    body += ["def _config() -> ConfigBuilder:"]
-    if windowed:
+    body += ["", "", "def _config() -> ConfigBuilder:"]
+    if _windowed(stream):
         body += [f"    return ConfigBuilder().with_{identifier(str(stream.start_config_key))}(_START)"]
     else:
         body += ["    return ConfigBuilder()"]
@@ -68,46 +69,44 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
     parts = [f"RequestBuilder.{endpoint_name(stream)}()"]
     if stream.page_size_param and stream.page_size is not None:
         parts.append(f".with_{identifier(stream.page_size_param)}(_PAGE_SIZE)")
-    if windowed:
+    if _windowed(stream):
         window_params = {k: v for k, v in first_params.items() if k in (stream.start_param, stream.end_param)}
         parts += _request_parts(stream, window_params, stream.now, {str(stream.start_param): "_START"})
     body += chain("return ", parts, 4)
-    body += ["", ""]
-    token_arg = {"cursor": "next_token", "link": "next_link"}.get(kind or "")
-    if token_arg:
-        body += [f"def _page(records: int, {token_arg}: str | None = None) -> HttpResponse:"]
-        body += ['    """A response with `records` records; with a next page, another page follows."""']
-    else:
-        body += ["def _page(records: int) -> HttpResponse:"]
-        body += ['    """A response with `records` records."""']
-    if kind == "cursor":
-        body += [f"    response = {name}_response()", "    if next_token is not None:"]
-        body += [f"        response = {name}_response(next_token).with_pagination()"]
-    else:
-        body += [f"    response = {name}_response()"]
-    body += ["    for _ in range(records):", f"        response.with_record({name}_record())"]
-    if kind == "link":
-        body += [
-            "    if next_link is None:",
-            "        return response.build()",
-            "    return with_next_page(response.build(), next_link)",
-        ]
-    else:
-        body += ["    return response.build()"]
-    # recorded pages table
+    body += ["", "", *_page_helper(stream, name)]
     rows: list[Any] = []
     for page in stream.pages:
         row: list[Any] = [dict(sorted(page.params.items())), page.count]
-        if token_arg:
+        if _token_arg(stream):
             row.append(page.next_token)
         rows.append(tuple(row))
     body += ["", ""]
     body += comment(f"The requests {stream.invocation} sent, with the number of records each response held.")
-    body += data(rows, 0, "_RECORDED_PAGES = ")
-    # full refresh
+    return body + data(rows, 0, "_RECORDED_PAGES = ")
+
+
+def _page_helper(stream: StreamModel, name: str) -> list[str]:
+    kind = stream.pagination.kind if stream.pagination else None
+    token_arg = _token_arg(stream)
+    if token_arg:
+        body = [f"def _page(records: int, {token_arg}: str | None = None) -> HttpResponse:"]
+        body += ['    """A response with `records` records; with a next page, another page follows."""']
+    else:
+        body = ["def _page(records: int) -> HttpResponse:", '    """A response with `records` records."""']
+    body += [f"    response = {name}_response()"]
+    if kind == "cursor":
+        body += ["    if next_token is not None:", f"        response = {name}_response(next_token).with_pagination()"]
+    body += ["    for _ in range(records):", f"        response.with_record({name}_record())"]
+    if kind == "link":
+        body += ["    if next_link is None:", "        return response.build()"]
+        return [*body, "    return with_next_page(response.build(), next_link)"]
+    return [*body, "    return response.build()"]
+
+
+def _full_refresh_tests(stream: StreamModel, name: str) -> list[list[str]]:
     tests: list[list[str]] = []
-    one_page_ok = not stream.start_param or windowed
-    if one_page_ok:
+    single_read = not stream.start_param or _windowed(stream)  # one request serves a whole read
+    if single_read:
         tests.append(
             test_method(
                 "test_given_one_page_when_read_then_return_records",
@@ -120,24 +119,19 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
                 ],
             )
         )
-    two = _two_pages(stream, window, name)
-    if two and one_page_ok:
-        tests.append(test_method("test_given_two_pages_when_read_then_return_records", two))
-    table_vars = ["params", "records"] + ([token_arg] if token_arg else [])
-    page_args = ["records"] + ([token_arg] if token_arg else [])
+        two = _two_pages(stream, stream.last_window, name)
+        if two:
+            tests.append(test_method("test_given_two_pages_when_read_then_return_records", two))
+    token_arg = _token_arg(stream)
+    table_vars = ", ".join(["params", "records"] + ([token_arg] if token_arg else []))
+    page_args = ", ".join(["records"] + ([token_arg] if token_arg else []))
+    request = f"RequestBuilder.{endpoint_name(stream)}().with_query_params(params).build()"
     tests.append(
         test_method(
             "test_given_recorded_pages_when_read_then_return_recorded_count",
             [
-                f"        for {', '.join(table_vars)} in _RECORDED_PAGES:",
-                *call(
-                    "http_mocker.get",
-                    [
-                        f"RequestBuilder.{endpoint_name(stream)}().with_query_params(params).build()",
-                        f"_page({', '.join(page_args)})",
-                    ],
-                    12,
-                ),
+                f"        for {table_vars} in _RECORDED_PAGES:",
+                *call("http_mocker.get", [request, f"_page({page_args})"], 12),
                 "",
                 "        output = read(_STREAM_NAME, ConfigBuilder().build())",
                 "",
@@ -146,17 +140,16 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
         )
     )
     errors = stream.errors
-    if one_page_ok and errors is not None:
+    if single_read and errors is not None:
         for status in (429, 500):
             source = "recorded" if errors.retry_recorded[status] else "synthesised from a recorded success"
+            responses = f"[{error_expr(errors, status)}, _page(1)]"
             tests.append(
                 test_method(
                     f"test_given_{status}_then_200_when_read_then_retry_and_return_records",
                     [
                         f"        # the {status} body is {source}",
-                        *call(
-                            "http_mocker.get", ["_request().build()", f"[{error_expr(errors, status)}, _page(1)]"], 8
-                        ),
+                        *call("http_mocker.get", ["_request().build()", responses], 8),
                         '        with patch("time.sleep"):  # no real backoff waits',
                         "            output = read(_STREAM_NAME, _config().build())",
                         "",
@@ -165,7 +158,6 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
                 )
             )
         status = errors.auth_status
-        cdk_models.append("FailureType")
         tests.append(
             test_method(
                 f"test_given_{status}_when_read_then_config_error",
@@ -179,32 +171,32 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
                 ],
             )
         )
-    body += ["", ""]
-    body += ["@freezegun.freeze_time(_NOW)", "class TestFullRefresh(TestCase):"]
-    body += join_tests(tests)
-    incremental_tests = _incremental_tests(stream, name) if uses_state else []
-    if incremental_tests:
-        cdk_models.append("SyncMode")
-        body += ["", "", "@freezegun.freeze_time(_NOW)", "class TestIncremental(TestCase):"]
-        body += join_tests(incremental_tests)
-        third_state = bool(stream.state_read)
-    else:
-        third_state = False
-    # imports
-    std = (
-        ["from unittest import TestCase", "from unittest.mock import patch"]
-        if one_page_ok
-        else ["from unittest import TestCase"]
-    )
+    return tests
+
+
+def render_test(ctx: Context, stream: StreamModel) -> str:
+    """``test_<stream>.py``: TestFullRefresh, and TestIncremental where the recording has cursor windows."""
+    if stream.parent_model is not None:
+        return render_substream_test(ctx, stream)
+    name = identifier(stream.name)
+    body = _module_helpers(stream)
+    full_refresh = _full_refresh_tests(stream, name)
+    body += ["", "", "@freezegun.freeze_time(_NOW)", "class TestFullRefresh(TestCase):", *join_tests(full_refresh)]
+    incremental = _incremental_tests(stream, name) if stream.incremental and _windowed(stream) else []
+    if incremental:
+        body += ["", "", "@freezegun.freeze_time(_NOW)", "class TestIncremental(TestCase):", *join_tests(incremental)]
+    single_read = not stream.start_param or _windowed(stream)
+    std = ["from unittest import TestCase"] + (["from unittest.mock import patch"] if single_read else [])
+    models = (["FailureType"] if single_read and stream.errors else []) + (["SyncMode"] if incremental else [])
     third = [
         "import freezegun",
-        *([from_import("airbyte_cdk.models", cdk_models)] if cdk_models else []),
+        _from_models(models),
         from_import("airbyte_cdk.test.mock_http", ["HttpMocker", "HttpResponse"]),
     ]
-    if third_state:
+    if incremental and stream.state_read is not None:
         third.append("from airbyte_cdk.test.state_builder import StateBuilder")
-    responses = [f"{name}_record", f"{name}_response"] + (["error_response"] if one_page_ok else [])
-    if kind == "link":
+    responses = [f"{name}_record", f"{name}_response"] + (["error_response"] if single_read else [])
+    if stream.pagination and stream.pagination.kind == "link":
         responses.append("with_next_page")
     local = [
         "from .config import ConfigBuilder",
@@ -213,7 +205,11 @@ def render_test(ctx: Context, stream: StreamModel) -> str:
         "from .utils import read",
     ]
     doc = f"Mock-server tests of the {stream.name} stream, from its recorded responses."
-    return module_text(ctx, doc, import_sections([std, third, local]), body)
+    return module_text(ctx, doc, import_sections([std, [t for t in third if t], local]), body)
+
+
+def _from_models(names: list[str]) -> str:
+    return from_import("airbyte_cdk.models", names) if names else ""
 
 
 def _two_pages(stream: StreamModel, window: list[Page], name: str) -> list[str] | None:
