@@ -7,7 +7,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from replaykit.invocations import Invocation
@@ -150,8 +150,8 @@ def _trim(value: Any) -> Any:
     return value
 
 
-def _records_path(exchange: Exchange, hints: StreamHints | None) -> tuple[str, ...] | str | None:
-    """Where the records are; the string "unknown" when the body shows no list of objects."""
+def _records_path(exchange: Exchange, hints: StreamHints | None) -> tuple[str, ...] | Literal["unknown"] | None:
+    """Where the records are: a path to a list, () for a bare list, None for one object per response."""
     body = exchange.body
     if hints is not None and hints.records_path is not None:
         if hints.records_path == ():
@@ -387,7 +387,7 @@ def analyse_stream(
     pagination = _detect_pagination(exchanges, hints, skip | set(_PAGE_SIZE_NAMES))
     first = _order_pages(exchanges, pagination)[0]  # a first page: cassettes are sorted by request
     records_path = _records_path(first, hints)
-    if records_path == "unknown" or isinstance(records_path, str):
+    if records_path == "unknown":
         return Skipped(name, f"cannot tell where the records are in the response of {first.path}")
     if records_path is None and parent_model is None:
         return Skipped(name, f"{first.path} answers one object, not a list of records")
@@ -464,22 +464,21 @@ def _substream_problem(hints: StreamHints, parent: StreamModel | None) -> str | 
 
 
 def _template(exchanges: list[Exchange], model: StreamModel) -> Any:
-    first = model.pages and exchanges[0]
+    """The first recorded page with records, trimmed to one element per list; the record kept is one whose
+    id and cursor are set, and a body-field page token is set to what the last page holds."""
     ordered = _order_pages(exchanges, model.pagination)
-    source = ordered[0] if ordered else first
-    body = copy.deepcopy(source.body) if isinstance(source, Exchange) else {}
-    paths = [p for p in (model.id_path, model.cursor_path) if p]
+    source = next((e for e in ordered if e.records(model.records_path)), ordered[0])
+    body = _trim(copy.deepcopy(source.body))
     if model.records_path is None:
-        return _trim(body)
-    records = source.records(model.records_path) if isinstance(source, Exchange) else None
-    record = _choose_record(records or [], paths)
-    trimmed = _trim(body)
+        return body
+    paths = [p for p in (model.id_path, model.cursor_path) if p]
+    record = _trim(_choose_record(source.records(model.records_path) or [], paths))
     if model.records_path == ():
-        return [_trim(record)]
-    _set(trimmed, model.records_path, [_trim(record)])
+        return [record]
+    _set(body, model.records_path, [record])
     if model.pagination and model.pagination.kind == "cursor" and model.pagination.body_path:
-        _set(trimmed, model.pagination.body_path, model.pagination.last_value)
-    return trimmed
+        _set(body, model.pagination.body_path, model.pagination.last_value)
+    return body
 
 
 def _state_read(
