@@ -151,7 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="the unit_tests directory to write (default: <connector-dir>/unit_tests)"
     )
     mocks.add_argument("--force", action="store_true", help="replace files you edited too")
-    _common(mocks)
+    mocks.add_argument(
+        "--connector-dir", metavar="DIR", help="connector directory (default: [tool.replaykit] connector_dir, else .)"
+    )
+    mocks.add_argument(
+        "--cassette-dir",
+        metavar="DIR",
+        help="where cassettes and the invocation index live (default: <connector-dir>/cassettes)",
+    )
     mocks.set_defaults(handler=_export_mocks)
     return parser
 
