@@ -380,8 +380,10 @@ def analyse_stream(
             break
     if invocation is None:
         return Skipped(name, "no recorded read has a successful request for it")
-    start_param = hints.cursor.start_param if hints and hints.cursor else None
-    end_param = hints.cursor.end_param if hints and hints.cursor else None
+    if hints is not None and hints.cursor is not None:
+        start_param, end_param = hints.cursor.start_param, hints.cursor.end_param
+    else:
+        start_param, end_param = _window_params(exchanges, recording.replay_config(), invocation.frozen_at)
     hinted_size = hints.paginator.page_size_param if hints and hints.paginator else None
     skip = {p for p in (start_param, end_param, hinted_size) if p}
     pagination = _detect_pagination(exchanges, hints, skip | set(_PAGE_SIZE_NAMES))
@@ -447,6 +449,15 @@ def analyse_stream(
     if pagination is None and model.parent is None:
         model.skipped.append("two pages: the recording shows no pagination for this stream")
     return model
+
+
+def _window_params(exchanges: list[Exchange], config: dict[str, Any], now: str) -> tuple[str | None, str | None]:
+    """Without a manifest: the parameter that starts at a config value (``start_date``) and, if any, the one
+    that ends at the instant of the read: the cursor window the connector asks for."""
+    values = {v for v in config.values() if isinstance(v, str) and len(v) >= 8 and not _PLACEHOLDER.search(v)}
+    start = next((k for e in exchanges for k, v in e.query if v in values), None)
+    end = next((k for e in exchanges for k, v in e.query if v == now and k != start), None)
+    return start, end
 
 
 def _substream_problem(hints: StreamHints, parent: StreamModel | None) -> str | None:

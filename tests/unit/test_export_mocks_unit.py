@@ -53,6 +53,22 @@ def test_pagination_is_found_in_the_traffic_without_a_manifest() -> None:
     assert model.auth_headers == {"Authorization": "Bearer **REDACTED:api_key**"}
 
 
+def test_cursor_window_is_found_in_the_traffic_without_a_manifest() -> None:
+    model = analyse_stream(load_recording(CASSETTES), "events", None)
+    assert isinstance(model, StreamModel)
+    assert (model.start_param, model.end_param, model.start_config_key) == (
+        "created[gte]",
+        "created[lte]",
+        "start_date",
+    )
+    assert model.cursor_path == ("created",)  # the catalog's default cursor field
+    assert model.records_path == ("data",)
+    assert model.state_read is not None
+    assert model.state_read.state_value == "2026-11-21T03:00:00Z"
+    assert [p.count for p in model.pages][:2] == [14, 14]
+    assert sum(p.count for p in model.pages) == 103
+
+
 def test_writer_keeps_edited_files_and_force_replaces_them(tmp_path: Path) -> None:
     out = tmp_path / "unit_tests"
     assert [o.status for o in write_files(out, {"a.py": "x = 1\n"}, force=False)] == ["created"]
