@@ -110,6 +110,7 @@ def _render(
     }
     for model in selected:
         files[f"integration/test_{model.name}.py"] = render_test(ctx, model)
+    for model in models:  # templates are shared: a substream's tests build its parent's responses too
         files[f"resource/http/response/{model.name}.json"] = render_json(model.template)
     errors = models[0].errors
     if errors is not None:
