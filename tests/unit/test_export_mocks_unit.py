@@ -23,11 +23,14 @@ CASSETTES = ROOT / "cassettes" / "source-demo"
 
 
 def test_committed_demo_tests_are_what_the_cassettes_generate() -> None:
-    out = DEMO / "unit_tests"
+    # kept beside the demo connector, so that copies of the connector in other tests hold no test modules
+    out = ROOT / "tools" / "demo" / "source-demo-mocks" / "unit_tests"
     files, models, _ = generate(DEMO, CASSETTES, out)
     assert [m.name for m in models] == ["users", "user_plans", "events"]
     for relative, text in files.items():
-        assert (out / relative).read_text(encoding="utf-8") == text, f"regenerate: replaykit export-mocks ({relative})"
+        assert (out / relative).read_text(encoding="utf-8") == text, (
+            f"regenerate: replaykit export-mocks --out {out} ({relative})"
+        )
     recorded = json.loads((out / MANIFEST_FILE).read_text())["files"]
     assert sorted(recorded) == sorted(files)
 

@@ -20,7 +20,7 @@ from airbyte_cdk.test.entrypoint_wrapper import read as entrypoint_read
 concurrent_declarative_source.get_declarative_component_schema = functools.cache(
     concurrent_declarative_source.get_declarative_component_schema,
 )
-_MANIFEST = Path(__file__).parent / "../../manifest.yaml"
+_MANIFEST = Path(__file__).parent / "../../../source-demo/manifest.yaml"
 
 
 def catalog(stream_name: str, sync_mode: SyncMode) -> ConfiguredAirbyteCatalog:
