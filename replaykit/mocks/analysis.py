@@ -391,6 +391,8 @@ def analyse_stream(
     records_path = _records_path(first, hints)
     if records_path == "unknown":
         return Skipped(name, f"cannot tell where the records are in the response of {first.path}")
+    if first.method != "GET":
+        return Skipped(name, f"{first.method} {first.path}: only GET endpoints are exported (no request bodies yet)")
     if records_path is None and parent_model is None:
         return Skipped(name, f"{first.path} answers one object, not a list of records")
     catalog = recording.catalog_stream(name)
