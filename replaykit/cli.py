@@ -151,6 +151,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--fix", action="store_true", help="replace every finding by a placeholder, in place, atomically")
     scan.set_defaults(handler=_scan)
+
+    mocks = commands.add_parser(
+        "export-mocks",
+        help="generate mock-server tests (airbyte_cdk.test.mock_http) from the recorded cassettes",
+        description="Write unit_tests/integration/ (config, request and response builders, one test module per "
+        "stream) and unit_tests/resource/http/response/ templates from the cassettes and invocation index. "
+        "A file you edited is never overwritten: the new version is written beside it as <name>.new.",
+    )
+    mocks.add_argument("--stream", action="append", dest="streams", metavar="S", help="only this stream (repeatable)")
+    mocks.add_argument(
+        "--out", metavar="DIR", help="the unit_tests directory to write (default: <connector-dir>/unit_tests)"
+    )
+    mocks.add_argument("--force", action="store_true", help="replace files you edited too")
+    mocks.add_argument(
+        "--connector-dir", metavar="DIR", help="connector directory (default: [tool.replaykit] connector_dir, else .)"
+    )
+    mocks.add_argument(
+        "--cassette-dir",
+        metavar="DIR",
+        help="where cassettes and the invocation index live (default: <connector-dir>/cassettes)",
+    )
+    mocks.set_defaults(handler=_export_mocks)
     return parser
 
 
@@ -336,6 +358,29 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _export_mocks(args: argparse.Namespace, out: TextIO) -> int:
+    from replaykit.mocks import export_mocks
+
+    settings = _settings(args)
+    result = export_mocks(
+        settings.connector_dir,
+        settings.cassette_dir,
+        out=Path(args.out).resolve() if args.out else None,
+        streams=args.streams,
+        force=args.force,
+    )
+    for outcome in result.files:
+        note = f" (you edited it; new version: {outcome.beside})" if outcome.beside else ""
+        print(f"{outcome.status:9} {outcome.path}{note}", file=out)
+    for skipped in result.skipped:
+        print(f"skipped stream {skipped.stream}: {skipped.reason}", file=out)
+    for stream, reasons in result.scenarios_skipped.items():
+        for reason in reasons:
+            print(f"{stream}: no test for {reason}", file=out)
+    print(f"exported {len(result.streams)} stream(s) to {result.out}: {', '.join(result.streams)}", file=out)
     return EXIT_OK
 
 
