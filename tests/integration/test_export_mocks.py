@@ -107,7 +107,8 @@ def test_export_writes_the_practice_layout(exported: Path) -> None:
     assert '_NOW = "2026-11-21T09:01:43Z"' in events_test  # the instant basic_read-0 was recorded at
 
 
-def test_generated_tests_pass_under_plain_pytest_in_under_ten_seconds(exported: Path) -> None:
+def test_generated_tests_pass_under_plain_pytest(exported: Path) -> None:
+    """Their speed (under 10 s together) is measured by tools/bench/mock_tests.py, not asserted here."""
     proc, suite = run_generated(exported, "unit_tests")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     results = outcomes(suite)
@@ -127,7 +128,6 @@ def test_generated_tests_pass_under_plain_pytest_in_under_ten_seconds(exported: 
         "test_user_plans::TestFullRefresh::test_given_recorded_parents_when_read_then_return_recorded_count",
     } <= set(results)
     assert len(results) == 19
-    assert float(suite.get("time", "inf")) < 10.0, f"generated tests took {suite.get('time')} s"
 
 
 def test_broken_pagination_fails_the_pagination_tests(exported: Path, tmp_path: Path) -> None:
