@@ -260,6 +260,11 @@ def _expected_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, record
 
 
+def expected_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of an expected-records file, validated (ExpectedRecordsError names the bad line)."""
+    return (record for _, record in _expected_lines(path))
+
+
 def expected_streams(path: Path) -> dict[str, int]:
     """Record count per stream of an expected-records file (JSONL of AirbyteRecordMessage), validating it."""
     counts: Counter[str] = Counter()

@@ -21,6 +21,8 @@ from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.record_diff import RecordReference
+from replaykit.records import expected_lines
 from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -31,6 +33,7 @@ from replaykit.snapshots import (
     compare_snapshots,
     desired_snapshots,
     mask_volatile,
+    primary_keys,
 )
 
 
@@ -81,9 +84,25 @@ def _short_json(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: frozenset[str] = frozenset()) -> list[str]:
-    """What differs between the recorded facts of an invocation and its replay, one sentence each."""
+def compare_outputs(
+    recorded: Invocation,
+    replayed: InvocationRun,
+    volatile: frozenset[str] = frozenset(),
+    reference: RecordReference | None = None,
+) -> list[str]:
+    """What differs between the recorded facts of an invocation and its replay, one sentence each; a stream
+    whose records differ is explained against ``reference`` (the expected records): the changed field paths
+    with counts and examples, records added / removed / changed by primary key."""
     problems: list[str] = []
+    by_stream = replayed.output.records_by_stream() if reference is not None else {}
+    keys = primary_keys(recorded.catalog)
+
+    def explained(line: str, stream: str) -> str:
+        if reference is None:
+            return line
+        data = [r.get("data") or {} for r in by_stream.get(stream, [])]
+        return "\n".join([line, *(f"  {x}" for x in reference.explain(recorded.id, stream, data, keys.get(stream)))])
+
     if replayed.exit_code != recorded.exit_code:
         problems.append(f"exit code {replayed.exit_code}, recorded {recorded.exit_code}")
     now = replayed.output.summary()
@@ -96,9 +115,13 @@ def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: fro
         elif new is None:
             problems.append(f"stream {stream}: {old['count']} records recorded, none replayed")
         elif old["count"] != new["count"]:
-            problems.append(f"stream {stream}: {new['count']} records replayed, {old['count']} recorded")
+            problems.append(
+                explained(f"stream {stream}: {new['count']} records replayed, {old['count']} recorded", stream)
+            )
         elif old["sha256"] != new["sha256"]:
-            problems.append(f"stream {stream}: the {new['count']} replayed records differ from the recorded ones")
+            problems.append(
+                explained(f"stream {stream}: the {new['count']} replayed records differ from the recorded ones", stream)
+            )
     rec_state = mask_volatile(before.get("final_state", {}), volatile)
     rep_state = mask_volatile(now["final_state"], volatile)
     for stream in sorted(set(rec_state) | set(rep_state)):
@@ -110,6 +133,39 @@ def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: fro
     if before.get("connection_status") != now["connection_status"]:
         problems.append(f"connection status {now['connection_status']}, recorded {before.get('connection_status')}")
     return problems
+
+
+def record_reference(settings: Settings) -> RecordReference | None:
+    """The basic read's expected records (``expect_records.path``), read only when a difference needs them."""
+    try:
+        acceptance = load_acceptance_config(settings.acceptance_test_config)
+    except UsageError:
+        return None
+    path = expected_records_path(settings.connector_dir, acceptance)
+    if path is None or not path.is_file():
+        return None
+    try:
+        label = str(path.relative_to(settings.connector_dir.resolve()))
+    except ValueError:
+        label = str(path)
+
+    scrubbers: list[Any] = []
+
+    def scrub(text: str) -> str:
+        if not scrubbers:
+            from replaykit.scan import known_secrets
+
+            scrubbers.append(known_secrets(settings.connector_dir))
+        return str(scrubbers[0].scrub_text(text))
+
+    return RecordReference(label, lambda: _expected_by_stream(path), scrub=scrub)
+
+
+def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for record in expected_lines(path):
+        grouped.setdefault(str(record["stream"]), []).append(record["data"])
+    return grouped
 
 
 def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:
@@ -159,7 +215,9 @@ def replay_invocation(
             + ", ".join(run.result["blocked_connections"][:3])
         )
     if not outcome.problems:
-        outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields))
+        outcome.differences.extend(
+            compare_outputs(invocation, run, settings.volatile_state_fields, record_reference(settings))
+        )
     return outcome
 
 

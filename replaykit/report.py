@@ -56,7 +56,7 @@ def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
             done = {"updated": "updated", "created": "created", "unused": "deleted"}[change.status]
             label = done if report.updated else change.status
             yield f"  {label} {_shown(change.path, cwd)}"
-            yield from (f"    - {line}" for line in change.summary)
+            yield from (f"      {line.strip()}" if line.startswith("  ") else f"    - {line}" for line in change.summary)
     if report.unused_invocations:
         action = "pruned" if report.updated else "unused"
         yield f"recordings {action} (the acceptance config no longer needs them): " + ", ".join(
