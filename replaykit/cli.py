@@ -81,7 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
         "clock frozen at the recorded instant; fail (exit 1) when a request has no recording or "
         "the records or final states differ.",
     )
-    replay.add_argument("--only", action="append", metavar="INVOCATION", help="replay only this invocation id")
+    replay.add_argument(
+        "--only",
+        action="append",
+        metavar="INVOCATION",
+        help="replay only this invocation id (repeat --only for several; ids as `replaykit plan` lists them)",
+    )
+    replay.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every acceptance check with its status and reason (default: failures, skip reasons grouped)",
+    )
     replay.add_argument(
         "--update",
         action="store_true",
@@ -242,7 +253,7 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
             live=display.live,
             starting=lambda invocation, position, total: display.starting(invocation.id, position, total),
         )
-    for line in replay_summary(report, Path.cwd()):
+    for line in replay_summary(report, Path.cwd(), verbose=args.verbose, update=args.update):
         print(line, file=out)
     if args.json_path:
         write_json_report(report, Path(args.json_path))

@@ -31,6 +31,7 @@ from replaykit.files import (
     swap_in_directory,
     write_atomic,
 )
+from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
@@ -337,7 +338,11 @@ def record(
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
         target = session.target
         index = InvocationIndex(
-            connector={"kind": target.kind, "target": _relative(target.target, settings.connector_dir)},
+            connector={
+                "kind": target.kind,
+                "target": _relative(target.target, settings.connector_dir),
+                FINGERPRINT_KEY: connector_fingerprint(settings.connector_dir, settings.cassette_dir),
+            },
             versions=versions(target),
             invocations=invocations,
             previous=_previous_version(settings),

@@ -19,6 +19,7 @@ from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
+from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
 from replaykit.record_diff import RecordReference
@@ -60,6 +61,9 @@ class ReplayReport:
     not_recorded: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     updated: bool = False
+    # whether the connector's files changed since its outputs were recorded (None: the index does not say)
+    connector_changed: bool | None = None
+    checks_before_update: list[CheckResult] = field(default_factory=list)  # with --update: the first run's
 
     @property
     def passed(self) -> bool:
@@ -133,6 +137,14 @@ def compare_outputs(
     if before.get("connection_status") != now["connection_status"]:
         problems.append(f"connection status {now['connection_status']}, recorded {before.get('connection_status')}")
     return problems
+
+
+def connector_changed(index: InvocationIndex, settings: Settings) -> bool | None:
+    """Whether the connector's files differ from those the index's outputs were recorded (or updated) with."""
+    recorded = index.connector.get(FINGERPRINT_KEY)
+    if not recorded:
+        return None
+    return bool(recorded != connector_fingerprint(settings.connector_dir, settings.cassette_dir))
 
 
 def record_reference(settings: Settings) -> RecordReference | None:
@@ -259,6 +271,7 @@ def replay(
         if progress is not None:
             progress(outcome)
     report = ReplayReport(results=results, cassette_dir=settings.cassette_dir, record_command=command)
+    report.connector_changed = connector_changed(index, settings)
     outputs = {r.invocation.id: r.run.output for r in results if r.run is not None and not r.problems}
     replayed = [i for i in index.invocations if i.id in outputs]
     desired = desired_snapshots(
@@ -287,6 +300,8 @@ def replay(
         report.not_recorded = sorted(p.id for p in plan if not any(p.covers(r) for r in recorded))
     if update and all(not r.problems for r in results):
         _write_update(index, report, desired, settings)
+        if report.checks:  # the expected-records comparisons read the files just rewritten
+            report.checks_before_update, report.checks = report.checks, run_suites(context)
     return report
 
 
@@ -300,6 +315,7 @@ def _write_update(
             result.invocation.exit_code = result.run.exit_code
             result.updated = True
     unused = set(report.unused_invocations)
+    index.connector[FINGERPRINT_KEY] = connector_fingerprint(settings.connector_dir, settings.cassette_dir)
     index.invocations = [i for i in index.invocations if i.id not in unused]
     index.save(settings.cassette_dir)
     contents = {s.path: s.content for s in desired}
