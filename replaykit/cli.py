@@ -6,11 +6,14 @@ Exit codes: 0 ok, 1 checks or replay failed, 2 usage or config error, 3 internal
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from replaykit import __version__
 from replaykit.errors import ReplaykitError
@@ -18,7 +21,35 @@ from replaykit.errors import ReplaykitError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+class _Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for a mistyped command."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '([^']*)'", message)
+        if choice and self._subparsers is not None:
+            names = [n for action in self._subparsers._group_actions for n in getattr(action, "choices", None) or {}]
+            close = difflib.get_close_matches(choice.group(1), names, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        super().error(message)
+
+
+def _unknown_options(parser: argparse.ArgumentParser, command: str | None, extras: list[str]) -> NoReturn:
+    """Unknown options: the subcommand's usage (not the top-level one), with the closest option."""
+    target = parser
+    for action in parser._subparsers._group_actions if parser._subparsers is not None else []:
+        choices = getattr(action, "choices", None) or {}
+        if command in choices:
+            target = choices[command]
+    known = [o for action in target._actions for o in action.option_strings]
+    notes = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1) if extra.startswith("-") else []
+        notes.append(f"{extra} (did you mean {close[0]}?)" if close else extra)
+    target.error("unrecognized arguments: " + " ".join(notes))
+
+
+def _common(parser: argparse.ArgumentParser, *, runs_connector: bool = True) -> None:
     parser.add_argument(
         "--connector-dir",
         metavar="DIR",
@@ -29,6 +60,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where cassettes and the invocation index live (default: <connector-dir>/cassettes)",
     )
+    if not runs_connector:
+        return
     parser.add_argument(
         "--connector-command",
         metavar="CMD",
@@ -45,7 +78,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="replaykit",
         description="Record an Airbyte connector's API traffic once into scrubbed cassettes, then replay its "
         "acceptance checks offline and deterministically.",
@@ -120,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         "violations with CAT's messages (exit 1), and list every connector invocation the acceptance checks "
         "need, with its inputs and whether it is recorded already.",
     )
-    _common(plan)
+    _common(plan, runs_connector=False)
     plan.set_defaults(handler=_plan)
 
     scan = commands.add_parser(
@@ -266,13 +299,25 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
 
 def _plan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.acceptance import load_acceptance_config, strictness_violations
+    from replaykit.config_paths import check_paths
+    from replaykit.connector import resolve_connector
+    from replaykit.errors import ConnectorNotFoundError
     from replaykit.invocations import INDEX_FILE
     from replaykit.plan import build_plan
+    from replaykit.replayer import record_command
 
     settings = _settings(args)
+    try:  # as record: a directory without a connector is a usage error, not a "default plan"
+        resolve_connector(settings.connector_dir, settings.connector_command)
+    except ConnectorNotFoundError as exc:
+        raise ConnectorNotFoundError(
+            exc.message, hint="Run `replaykit plan` in the connector directory, or pass --connector-dir."
+        ) from None
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     if acceptance is None:
         print(f"no {settings.acceptance_test_config.name}: the default plan", file=out)
+    else:
+        check_paths(acceptance, "plan")
     for warning in acceptance.warnings if acceptance else []:
         print(f"warning: {warning}", file=out)
     recorded: set[str] = set()
@@ -280,7 +325,8 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
     if index_path.is_file():
         from replaykit.invocations import load_index
 
-        recorded = {i.id for i in load_index(settings.cassette_dir, record_hint="-").invocations}
+        hint = record_command(settings, Path.cwd())
+        recorded = {i.id for i in load_index(settings.cassette_dir, record_hint=hint).invocations}
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     for planned in plan:
         status = "recorded" if any(planned.covers(r) for r in recorded) else "not recorded"
@@ -357,11 +403,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args, extras = parser.parse_known_args(list(argv) if argv is not None else None)
+        if extras:
+            _unknown_options(parser, getattr(args, "command", None), extras)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return int(args.handler(args, out))
+    except BrokenPipeError:  # `replaykit plan | head -2`: the reader has all it wants
+        _quiet_stdout(out)
+        return EXIT_OK
     except ReplaykitError as exc:
         print(f"error: {exc}", file=err)
         return exc.exit_code
@@ -375,5 +426,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_INTERNAL
 
 
+def _quiet_stdout(out: TextIO) -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    if out is sys.stdout:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout(sys.stdout)
+    sys.exit(code)

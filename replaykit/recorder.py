@@ -21,6 +21,7 @@ import yaml
 
 from replaykit import __version__
 from replaykit.clock import format_instant, now_whole_second
+from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
 from replaykit.files import (
@@ -319,6 +320,8 @@ def record(
     session = _Recording(settings, settings.config, progress, live)
     session.config(settings.config)  # a missing or broken --config fails before anything runs
     acceptance = load_acceptance_config(settings.acceptance_test_config)
+    if acceptance is not None:
+        check_paths(acceptance, "record")
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     for planned in plan:
         session.config(planned.config_path)

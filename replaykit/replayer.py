@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
+from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
@@ -249,6 +250,8 @@ def replay(
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
+    if acceptance is not None:
+        check_paths(acceptance, "replay", update=update)
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     unknown = sorted((only or set()) - {i.id for i in index.invocations})
     if unknown:
