@@ -168,8 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--secrets-dir",
         metavar="DIR",
-        default=".",
-        help="directory whose secrets/*.json hold the known secrets (default: current directory)",
+        default=None,
+        help="directory whose secrets/*.json hold the known secrets (default: the current directory and, for each "
+        "file, the nearest directory above it holding secrets/, e.g. its connector directory)",
     )
     scan.add_argument(
         "--baseline",
@@ -342,11 +343,14 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.errors import UsageError
     from replaykit.scan import BASELINE_FILE, fix_file, known_secrets, load_baseline, scan_files, write_baseline
+    from replaykit.secret_dirs import secrets_dirs
 
     files = [Path(f) for f in args.files]
+    nothing = "no files given"
     if not files:
         settings = _settings(args)
         files = sorted(p for p in settings.cassette_dir.rglob("*") if p.is_file())
+        nothing = f"{_display_dir(settings.cassette_dir)} holds no files"
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise UsageError(f"cannot scan {missing[0]}: no such file", hint="Pass existing files to `replaykit scan`.")
@@ -356,7 +360,12 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
             f"scan baseline {baseline_path} does not exist",
             hint="Create it with `replaykit scan --write-baseline FILES...`.",
         )
-    known = known_secrets(Path(args.secrets_dir))
+    directories = [Path(args.secrets_dir)] if args.secrets_dir else secrets_dirs(files, Path.cwd())
+    known = known_secrets(directories[0])
+    for directory in directories[1:]:
+        for secret in known_secrets(directory).secrets:
+            known.add(secret)
+    where = ", ".join(_display_dir(d) for d in directories if (d / "secrets").is_dir()) or "none found"
     if args.write_baseline:
         accepted = [f for f in scan_files(files, known) if f.rule != "known-secret"]
         write_baseline(baseline_path, accepted)
@@ -371,14 +380,25 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
         findings = scan_files(files, known, baseline)
     for finding in findings:
         print(finding.render(), file=out)
+    summary = f"scanned {len(files)} file(s), known secrets from secrets/ of: {where}"
     if findings:
         print(
-            f"{len(findings)} finding(s). Hint: re-record with `replaykit record`, run `replaykit scan --fix`, "
+            f"{len(findings)} finding(s) in {len({f.path for f in findings})} of {len(files)} file(s). Hint: "
+            "re-record with `replaykit record`, run `replaykit scan --fix`, "
             "or accept false positives with `replaykit scan --write-baseline`.",
             file=out,
         )
+        print(summary, file=out)
         return EXIT_FAILED
+    print(f"no secrets found: {summary}" if files else f"nothing to scan: {nothing}", file=out)
     return EXIT_OK
+
+
+def _display_dir(directory: Path) -> str:
+    try:
+        return str(directory.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(directory)
 
 
 def _scrub_for_display(text: str, config: str | None) -> str:
