@@ -162,6 +162,11 @@ def record_reference(settings: Settings) -> RecordReference | None:
     except ValueError:
         label = str(path)
 
+    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings))
+
+
+def local_scrubber(settings: Settings) -> Callable[[str], str]:
+    """Scrubs the values of the connector's local ``secrets/*.json`` from text shown to the user (lazily)."""
     scrubbers: list[Any] = []
 
     def scrub(text: str) -> str:
@@ -171,7 +176,7 @@ def record_reference(settings: Settings) -> RecordReference | None:
             scrubbers.append(known_secrets(settings.connector_dir))
         return str(scrubbers[0].scrub_text(text))
 
-    return RecordReference(label, lambda: _expected_by_stream(path), scrub=scrub)
+    return scrub
 
 
 def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
@@ -286,7 +291,7 @@ def replay(
     )
     state_dir = settings.cassette_dir / STATE_DIR
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
-    report.snapshots = compare_snapshots(desired, existing)
+    report.snapshots = compare_snapshots(desired, existing, local_scrubber(settings))
     if acceptance is not None and not only:
         context = CheckContext(
             acceptance,

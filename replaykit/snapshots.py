@@ -147,8 +147,11 @@ def diff_states(old_text: str, new_text: str) -> list[str]:
     return lines
 
 
-def compare_snapshots(desired: list[SnapshotFile], existing: list[Path]) -> list[SnapshotChange]:
-    """What writing ``desired`` would change; files in ``existing`` that nothing produces are unused."""
+def compare_snapshots(
+    desired: list[SnapshotFile], existing: list[Path], scrub: Scrub | None = None
+) -> list[SnapshotChange]:
+    """What writing ``desired`` would change; files in ``existing`` that nothing produces are unused (example
+    values in the summaries pass through ``scrub``)."""
     changes = []
     for snapshot in desired:
         if not snapshot.path.is_file():
@@ -159,7 +162,9 @@ def compare_snapshots(desired: list[SnapshotFile], existing: list[Path]) -> list
             changes.append(SnapshotChange(snapshot.path, "unchanged"))
         elif snapshot.kind == "expected_records":
             changes.append(
-                SnapshotChange(snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog))
+                SnapshotChange(
+                    snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog, scrub)
+                )
             )
         else:
             changes.append(SnapshotChange(snapshot.path, "updated", diff_states(old, snapshot.content)))
