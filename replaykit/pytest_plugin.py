@@ -149,7 +149,7 @@ def _invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None
         hint = invocation_hint(outcome, report)
         lines = [*outcome.problems, *outcome.differences, *([f"Hint: {hint.text}"] if hint else [])]
         raise CheckFailedError(
-            "\n".join(lines).replace("replay --update", "replay --update (pytest: --replaykit-update)")
+            "\n".join(lines).replace("replay --update`", "replay --update` (pytest: --replaykit-update)")
         )
 
 

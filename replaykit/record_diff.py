@@ -159,7 +159,7 @@ def diff_stream(
     after: dict[str, list[Any]] = {}
     for data in new:
         after.setdefault(key_of(data), []).append(data)
-    for key in sorted(set(before) | set(after)):
+    for key in dict.fromkeys([*before, *after]):  # the old side's order first (the expected file is sorted)
         olds, news = before.get(key, []), after.get(key, [])
         if only_common and not (olds and news):
             continue

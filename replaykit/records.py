@@ -115,12 +115,12 @@ class StreamComparison:
         lines: list[str] = []
         if self.out_of_order is not None:
             lines.append(f"stream {self.stream}: records differ from position {self.out_of_order} on (exact_order)")
-        for pk, diff in self.changed[:limit]:
-            lines.append(f"stream {self.stream}: record {pk} changed:")
-            lines.extend(f"  {d}" for d in diff[:8])
         changed = 0 if self.out_of_order is not None else max(self.changed_count, len(self.changed))
         if changed > len(self.changed[:limit]):
             lines.append(f"stream {self.stream}: {changed} record(s) changed in all (the first {limit} shown)")
+        for pk, diff in self.changed[:limit]:
+            lines.append(f"stream {self.stream}: record {pk} changed:")
+            lines.extend(f"  {d}" for d in diff[:8])
         if self.missing_count > changed:
             lines.append(f"stream {self.stream}: {self.missing_count - changed} expected record(s) missing")
             lines.extend(f"  - {_short(r)}" for r in self.missing[:limit])
@@ -222,8 +222,14 @@ def compare_stream(
         out.extra = _samples(_iterate(actual), extra, prepare)
     if pk_paths and missing and extra:
         out.changed_count = _shared_keys(_iterate(expected), missing, _iterate(actual), extra, prepare, pk_paths)
-    if pk_paths and out.missing and out.extra:
-        by_pk = {pk_of(r, pk_paths): r for r in out.extra}
+    if pk_paths and out.missing and extra:
+        # the replayed counterparts of the missing samples, wherever they are in the replayed order
+        wanted = {pk_of(r, pk_paths) for r in out.missing} - {None}
+        by_pk = {}
+        for record in _iterate(actual):
+            record_pk = pk_of(record, pk_paths)
+            if record_pk in wanted and record_pk not in by_pk and extra.get(record_key(prepare(record))):
+                by_pk[record_pk] = record
         for record in out.missing:
             record_pk = pk_of(record, pk_paths)
             if record_pk is not None and record_pk in by_pk:
