@@ -85,14 +85,17 @@ def _nearby_files(root: Path, depth: int = 3) -> list[str]:
     return found
 
 
-def did_you_mean(named: NamedPath, root: Path) -> list[str]:
-    """The files near ``root`` closest to what the config wrote (by whole relative path, then by name)."""
-    candidates = _nearby_files(root)
-    close = difflib.get_close_matches(named.value.lstrip("./"), candidates, n=3, cutoff=0.6)
-    if not close:
-        by_name = {Path(c).name: c for c in candidates}
-        close = [by_name[n] for n in difflib.get_close_matches(Path(named.value).name, list(by_name), n=3, cutoff=0.6)]
-    return close
+def did_you_mean(named: NamedPath, root: Path) -> str | None:
+    """The file near ``root`` closest to what the config wrote: by name in the directory it names when that
+    exists, else by whole relative path."""
+    folder = named.path.parent
+    if folder.is_dir() and folder != root:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        close = difflib.get_close_matches(named.path.name, names, n=1, cutoff=0.6)
+        if close:
+            return (folder / close[0]).relative_to(root).as_posix() if folder.is_relative_to(root) else close[0]
+    close = difflib.get_close_matches(named.value.lstrip("./"), _nearby_files(root), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def check_paths(acceptance: AcceptanceConfig, command: str, *, update: bool = False) -> None:
@@ -105,14 +108,14 @@ def check_paths(acceptance: AcceptanceConfig, command: str, *, update: bool = Fa
     details, suggestions = [], []
     for named in missing:
         close = did_you_mean(named, root)
-        guess = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        guess = f"; did you mean {close!r}?" if close else ""
         details.append(f"  {named.key}: {named.value!r} does not exist{guess}")
         if close:
-            suggestions.append(f"{named.key}: {close[0]}")
+            suggestions.append(f"{named.key}: {close}")
     first = missing[0]
     hint = "Fix the path(s) in " + source
     if suggestions:
-        hint += " (" + "; ".join(suggestions) + ")"
+        hint += f" ({suggestions[0]}" + (" ..." if len(suggestions) > 1 else "") + ")"
     if any(n.kind == "expected_records" for n in missing):
         hint += ", or create the expected records with `replaykit replay --update`"
     raise ConfigError(

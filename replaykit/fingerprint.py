@@ -2,13 +2,15 @@
 
 It tells replay whether the connector changed since its outputs were recorded: outputs that differ while
 the fingerprint is the same come from a non-deterministic connector, not from an edit (``--update`` would
-only move the difference). Cassettes, secrets, test inputs, caches and virtual environments are left out.
+only move the difference). Cassettes, secrets, test inputs, caches and virtual environments are left out;
+the installed airbyte-cdk version is in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from importlib import metadata
 from pathlib import Path
 
 FINGERPRINT_KEY = "fingerprint"
@@ -24,6 +26,11 @@ def connector_fingerprint(connector_dir: Path, cassette_dir: Path | None = None)
     root = connector_dir.resolve()
     skip = cassette_dir.resolve() if cassette_dir is not None else None
     digest = hashlib.sha256()
+    for package in ("airbyte-cdk",):  # an upgrade of the CDK changes outputs as an edit does
+        try:
+            digest.update(f"{package}=={metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            pass
     for current, dirs, files in os.walk(root):
         here = Path(current)
         dirs[:] = sorted(
