@@ -128,9 +128,10 @@ def update_lines(report: ReplayReport) -> list[str]:
     rewritten = [c for c in report.snapshots if c.status in ("updated", "created")]
     pruned = report.unused_invocations
     lines = [
-        f"--update fixed: {len(invocations)} invocation(s) accepted"
+        f"replay updated: --update accepted {len(invocations)} invocation(s)"
         + (f" ({', '.join(invocations[:4])}{' ...' if len(invocations) > 4 else ''})" if invocations else "")
-        + f", {len(rewritten)} snapshot file(s) rewritten, {len(pruned)} unused recording(s) pruned"
+        + f", rewrote {len(rewritten)} snapshot file(s), pruned {len(pruned)} unused recording(s); review and "
+        "commit them"
     ]
     before = {c.node_id for c in report.checks_before_update if c.status == FAIL}
     now = [c for c in report.checks if c.status == FAIL]

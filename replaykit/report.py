@@ -115,12 +115,7 @@ def replay_summary(
     differing = [r for r in report.results if r.differences]
     changed = [c for c in report.snapshots if c.status in ("updated", "created")]
     failed_checks = [c for c in report.checks if c.status == "failed"]
-    if report.updated:
-        yield (
-            f"replay updated: {len(differing)} invocation(s) and {len(changed)} snapshot file(s) rewritten, "
-            f"{len(report.unused_invocations)} unused recording(s) pruned; review and commit them"
-        )
-    if update:
+    if update or report.updated:  # what --update fixed, and what still fails and why
         yield from update_lines(report)
     if failed_checks:
         yield f"acceptance checks FAILED: {len(failed_checks)} of {len(report.checks)}"

@@ -177,7 +177,7 @@ def test_an_added_declared_field_is_an_update_and_update_says_what_it_fixed(reco
     updated = run_replaykit(["replay", "--update"], cwd=connector)
     out = updated.stdout + updated.stderr
     assert updated.returncode == 0, out
-    assert "--update fixed: 1 invocation(s) accepted (basic_read-0), 1 snapshot file(s) rewritten" in out
+    assert "replay updated: --update accepted 1 invocation(s) (basic_read-0), rewrote 1 snapshot file(s)" in out
     assert "still failing" not in out
     assert all(u["plan_tier"] == "gold" for u in expected(connector, "users"))
 
@@ -200,7 +200,7 @@ def test_a_schema_change_fails_a_check_that_update_cannot_fix_and_update_says_so
     updated = run_replaykit(["replay", "--update"], cwd=connector)
     out = updated.stdout + updated.stderr
     assert updated.returncode == 1, out
-    assert "--update fixed: 0 invocation(s) accepted" in out
+    assert "replay updated: --update accepted 0 invocation(s), rewrote 0 snapshot file(s)" in out
     assert "still failing: 1 acceptance check(s) (TestBasicRead::test_read[inputs0]); --update cannot fix them" in out
 
 
