@@ -51,14 +51,14 @@ class StreamDiff:
     def counts(self) -> str:
         return f"{self.changed} changed, {self.added} added, {self.removed} removed, {self.unchanged} unchanged"
 
-    def field_lines(self, limit: int = FIELDS_SHOWN) -> list[str]:
+    def field_lines(self, limit: int = FIELDS_SHOWN, examples: int = EXAMPLES) -> list[str]:
         """``field amount changed in 124 records, e.g. id "e-1": 35 -> 70; ...`` most frequent first."""
         ordered = sorted(self.fields.values(), key=lambda f: (-f.count, f.path, f.kind))
         lines = []
         for change in ordered[:limit]:
             line = f"field {change.path} {change.kind} in {change.count} record(s)"
-            if change.examples:
-                line += ", e.g. " + "; ".join(change.examples)
+            if change.examples[:examples]:
+                line += ", e.g. " + "; ".join(change.examples[:examples])
             lines.append(line)
         if len(ordered) > limit:
             lines.append(f"... and {len(ordered) - limit} more field path(s)")
@@ -198,10 +198,10 @@ def diff_stream(
     return out
 
 
-def stream_diff_lines(diff: StreamDiff, against: str) -> list[str]:
+def stream_diff_lines(diff: StreamDiff, against: str, examples: int = EXAMPLES) -> list[str]:
     """The lines under a stream's difference: counts by key, field paths with examples, added / removed keys."""
     lines = [f"by {diff.keyed_by}, against {against}: {diff.counts()}"]
-    lines.extend(diff.field_lines())
+    lines.extend(diff.field_lines(examples=examples))
     lines.extend(diff.key_lines())
     return lines
 
@@ -238,4 +238,4 @@ class RecordReference:
             if full:
                 return [f"their data equal {self.label}: only emitted_at or namespace differ"]
             return [f"the records it shares with {self.label} are unchanged ({diff.unchanged}); the others differ"]
-        return stream_diff_lines(diff, against)
+        return stream_diff_lines(diff, against, EXAMPLES if full else 1)  # other reads: the basic read shows more
