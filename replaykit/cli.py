@@ -6,11 +6,14 @@ Exit codes: 0 ok, 1 checks or replay failed, 2 usage or config error, 3 internal
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from replaykit import __version__
 from replaykit.errors import ReplaykitError
@@ -18,7 +21,35 @@ from replaykit.errors import ReplaykitError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+class _Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for a mistyped command."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '([^']*)'", message)
+        if choice and self._subparsers is not None:
+            names = [n for action in self._subparsers._group_actions for n in getattr(action, "choices", None) or {}]
+            close = difflib.get_close_matches(choice.group(1), names, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        super().error(message)
+
+
+def _unknown_options(parser: argparse.ArgumentParser, command: str | None, extras: list[str]) -> NoReturn:
+    """Unknown options: the subcommand's usage (not the top-level one), with the closest option."""
+    target = parser
+    for action in parser._subparsers._group_actions if parser._subparsers is not None else []:
+        choices = getattr(action, "choices", None) or {}
+        if command in choices:
+            target = choices[command]
+    known = [o for action in target._actions for o in action.option_strings]
+    notes = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1) if extra.startswith("-") else []
+        notes.append(f"{extra} (did you mean {close[0]}?)" if close else extra)
+    target.error("unrecognized arguments: " + " ".join(notes))
+
+
+def _common(parser: argparse.ArgumentParser, *, runs_connector: bool = True) -> None:
     parser.add_argument(
         "--connector-dir",
         metavar="DIR",
@@ -29,6 +60,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where cassettes and the invocation index live (default: <connector-dir>/cassettes)",
     )
+    if not runs_connector:
+        return
     parser.add_argument(
         "--connector-command",
         metavar="CMD",
@@ -51,7 +84,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="replaykit",
         description="Record an Airbyte connector's API traffic once into scrubbed cassettes, then replay its "
         "acceptance checks offline and deterministically.",
@@ -87,7 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
         "clock frozen at the recorded instant; fail (exit 1) when a request has no recording or "
         "the records or final states differ.",
     )
-    replay.add_argument("--only", action="append", metavar="INVOCATION", help="replay only this invocation id")
+    replay.add_argument(
+        "--only",
+        action="append",
+        metavar="INVOCATION",
+        help="replay only this invocation id (repeat --only for several; ids as `replaykit plan` lists them)",
+    )
+    replay.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every acceptance check with its status and reason (default: failures, skip reasons grouped)",
+    )
     replay.add_argument(
         "--update",
         action="store_true",
@@ -122,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "violations with CAT's messages (exit 1), and list every connector invocation the acceptance checks "
         "need, with its inputs and whether it is recorded already.",
     )
-    _common(plan)
+    _common(plan, runs_connector=False)
     plan.set_defaults(handler=_plan)
 
     scan = commands.add_parser(
@@ -137,8 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--secrets-dir",
         metavar="DIR",
-        default=".",
-        help="directory whose secrets/*.json hold the known secrets (default: current directory)",
+        default=None,
+        help="directory whose secrets/*.json hold the known secrets (default: the current directory and, for each "
+        "file, the nearest directory above it holding secrets/, e.g. its connector directory)",
     )
     scan.add_argument(
         "--baseline",
@@ -279,7 +324,7 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
             live=display.live,
             starting=lambda invocation, position, total: display.starting(invocation.id, position, total),
         )
-    for line in replay_summary(report, Path.cwd()):
+    for line in replay_summary(report, Path.cwd(), verbose=args.verbose, update=args.update):
         print(line, file=out)
     if args.json_path:
         write_json_report(report, Path(args.json_path))
@@ -292,13 +337,25 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
 
 def _plan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.acceptance import load_acceptance_config, strictness_violations
+    from replaykit.config_paths import check_paths
+    from replaykit.connector import resolve_connector
+    from replaykit.errors import ConnectorNotFoundError
     from replaykit.invocations import INDEX_FILE
     from replaykit.plan import build_plan
+    from replaykit.replayer import record_command
 
     settings = _settings(args)
+    try:  # as record: a directory without a connector is a usage error, not a "default plan"
+        resolve_connector(settings.connector_dir, settings.connector_command)
+    except ConnectorNotFoundError as exc:
+        raise ConnectorNotFoundError(
+            exc.message, hint="Run `replaykit plan` in the connector directory, or pass --connector-dir."
+        ) from None
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     if acceptance is None:
         print(f"no {settings.acceptance_test_config.name}: the default plan", file=out)
+    else:
+        check_paths(acceptance, "plan")
     for warning in acceptance.warnings if acceptance else []:
         print(f"warning: {warning}", file=out)
     recorded: set[str] = set()
@@ -306,7 +363,8 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
     if index_path.is_file():
         from replaykit.invocations import load_index
 
-        recorded = {i.id for i in load_index(settings.cassette_dir, record_hint="-").invocations}
+        hint = record_command(settings, Path.cwd())
+        recorded = {i.id for i in load_index(settings.cassette_dir, record_hint=hint).invocations}
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     for planned in plan:
         status = "recorded" if any(planned.covers(r) for r in recorded) else "not recorded"
@@ -322,11 +380,14 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.errors import UsageError
     from replaykit.scan import BASELINE_FILE, fix_file, known_secrets, load_baseline, scan_files, write_baseline
+    from replaykit.secret_dirs import secrets_dirs
 
     files = [Path(f) for f in args.files]
+    nothing = "no files given"
     if not files:
         settings = _settings(args)
         files = sorted(p for p in settings.cassette_dir.rglob("*") if p.is_file())
+        nothing = f"{_display_dir(settings.cassette_dir)} holds no files"
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise UsageError(f"cannot scan {missing[0]}: no such file", hint="Pass existing files to `replaykit scan`.")
@@ -336,7 +397,12 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
             f"scan baseline {baseline_path} does not exist",
             hint="Create it with `replaykit scan --write-baseline FILES...`.",
         )
-    known = known_secrets(Path(args.secrets_dir))
+    directories = [Path(args.secrets_dir)] if args.secrets_dir else secrets_dirs(files, Path.cwd())
+    known = known_secrets(directories[0])
+    for directory in directories[1:]:
+        for secret in known_secrets(directory).secrets:
+            known.add(secret)
+    where = ", ".join(_display_dir(d) for d in directories if (d / "secrets").is_dir()) or "none found"
     if args.write_baseline:
         accepted = [f for f in scan_files(files, known) if f.rule != "known-secret"]
         write_baseline(baseline_path, accepted)
@@ -351,13 +417,17 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
         findings = scan_files(files, known, baseline)
     for finding in findings:
         print(finding.render(), file=out)
+    summary = f"scanned {len(files)} file(s), known secrets from secrets/ of: {where}"
     if findings:
         print(
-            f"{len(findings)} finding(s). Hint: re-record with `replaykit record`, run `replaykit scan --fix`, "
+            f"{len(findings)} finding(s) in {len({f.path for f in findings})} of {len(files)} file(s). Hint: "
+            "re-record with `replaykit record`, run `replaykit scan --fix`, "
             "or accept false positives with `replaykit scan --write-baseline`.",
             file=out,
         )
+        print(summary, file=out)
         return EXIT_FAILED
+    print(f"no secrets found: {summary}" if files else f"nothing to scan: {nothing}", file=out)
     return EXIT_OK
 
 
@@ -384,6 +454,13 @@ def _export_mocks(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _display_dir(directory: Path) -> str:
+    try:
+        return str(directory.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(directory)
+
+
 def _scrub_for_display(text: str, config: str | None) -> str:
     """Even a traceback must not show a secret: scrub the values of the local config files from it."""
     import json
@@ -406,11 +483,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args, extras = parser.parse_known_args(list(argv) if argv is not None else None)
+        if extras:
+            _unknown_options(parser, getattr(args, "command", None), extras)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return int(args.handler(args, out))
+    except BrokenPipeError:  # `replaykit plan | head -2`: the reader has all it wants
+        _quiet_stdout(out)
+        return EXIT_OK
     except ReplaykitError as exc:
         print(f"error: {exc}", file=err)
         return exc.exit_code
@@ -424,5 +506,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_INTERNAL
 
 
+def _quiet_stdout(out: TextIO) -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    if out is sys.stdout:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout(sys.stdout)
+    sys.exit(code)

@@ -21,6 +21,7 @@ import pytest
 from replaykit.acceptance import SUITE_CLASSES
 from replaykit.checks import FAIL, SKIP, CheckResult
 from replaykit.errors import ReplaykitError
+from replaykit.next_steps import check_hint, invocation_hint
 from replaykit.replayer import InvocationReplay, ReplayReport, replay
 from replaykit.report import snapshot_lines
 from replaykit.settings import Settings, resolve_settings
@@ -126,7 +127,9 @@ class ReplayClass(SuiteClass):
     def collect(self) -> list[pytest.Item | pytest.Collector]:
         items: list[pytest.Item | pytest.Collector] = [
             CheckItem.from_parent(
-                self, name=f"test_invocation[{r.invocation.id}]", outcome=lambda r=r: _invocation_outcome(r)
+                self,
+                name=f"test_invocation[{r.invocation.id}]",
+                outcome=lambda r=r: _invocation_outcome(r, self.report),
             )
             for r in self.report.results
         ]
@@ -138,12 +141,16 @@ def _check_outcome(check: CheckResult) -> None:
     if check.status == SKIP:
         raise pytest.skip.Exception(check.message, _use_item_location=True)
     if check.status == FAIL:
-        raise CheckFailedError("\n".join([check.message, *check.details[1:]]))
+        raise CheckFailedError("\n".join([check.message, *check.details[1:], f"Hint: {check_hint(check).text}"]))
 
 
-def _invocation_outcome(outcome: InvocationReplay) -> None:
+def _invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None:
     if not outcome.passed:
-        raise CheckFailedError("\n".join([*outcome.problems, *outcome.differences]))
+        hint = invocation_hint(outcome, report)
+        lines = [*outcome.problems, *outcome.differences, *([f"Hint: {hint.text}"] if hint else [])]
+        raise CheckFailedError(
+            "\n".join(lines).replace("replay --update`", "replay --update` (pytest: --replaykit-update)")
+        )
 
 
 def _snapshot_outcome(report: ReplayReport) -> None:

@@ -21,6 +21,7 @@ import yaml
 
 from replaykit import __version__
 from replaykit.clock import format_instant, now_whole_second
+from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
 from replaykit.files import (
@@ -31,6 +32,7 @@ from replaykit.files import (
     swap_in_directory,
     write_atomic,
 )
+from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
@@ -322,6 +324,8 @@ def record(
     session = _Recording(settings, settings.config, progress, live)
     session.config(settings.config)  # a missing or broken --config fails before anything runs
     acceptance = load_acceptance_config(settings.acceptance_test_config)
+    if acceptance is not None:
+        check_paths(acceptance, "record")
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     for planned in plan:
         session.config(planned.config_path)
@@ -342,7 +346,11 @@ def record(
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
         target = session.target
         index = InvocationIndex(
-            connector={"kind": target.kind, "target": _relative(target.target, settings.connector_dir)},
+            connector={
+                "kind": target.kind,
+                "target": _relative(target.target, settings.connector_dir),
+                FINGERPRINT_KEY: connector_fingerprint(settings.connector_dir, settings.cassette_dir),
+            },
             versions=versions(target),
             invocations=invocations,
             previous=_previous_version(settings),

@@ -103,7 +103,8 @@ class StreamComparison:
     missing_count: int = 0
     extra_count: int = 0
     out_of_order: int | None = None  # first position where the order differs (exact_order)
-    changed: list[tuple[str, list[str]]] = field(default_factory=list)  # (primary key, deepdiff lines)
+    changed: list[tuple[str, list[str]]] = field(default_factory=list)  # samples: (primary key, deepdiff lines)
+    changed_count: int = 0  # missing and extra records sharing a primary key, over all records
 
     @property
     def ok(self) -> bool:
@@ -114,10 +115,12 @@ class StreamComparison:
         lines: list[str] = []
         if self.out_of_order is not None:
             lines.append(f"stream {self.stream}: records differ from position {self.out_of_order} on (exact_order)")
+        changed = 0 if self.out_of_order is not None else max(self.changed_count, len(self.changed))
+        if changed > len(self.changed[:limit]):
+            lines.append(f"stream {self.stream}: {changed} record(s) changed in all (the first {limit} shown)")
         for pk, diff in self.changed[:limit]:
             lines.append(f"stream {self.stream}: record {pk} changed:")
             lines.extend(f"  {d}" for d in diff[:8])
-        changed = 0 if self.out_of_order is not None else len(self.changed)
         if self.missing_count > changed:
             lines.append(f"stream {self.stream}: {self.missing_count - changed} expected record(s) missing")
             lines.extend(f"  - {_short(r)}" for r in self.missing[:limit])
@@ -217,8 +220,16 @@ def compare_stream(
         out.missing = _samples(_iterate(expected), missing, prepare)
     if out.extra_count or (out.missing_count and pk_paths and extra):  # extras pair up with missing records
         out.extra = _samples(_iterate(actual), extra, prepare)
-    if pk_paths and out.missing and out.extra:
-        by_pk = {pk_of(r, pk_paths): r for r in out.extra}
+    if pk_paths and missing and extra:
+        out.changed_count = _shared_keys(_iterate(expected), missing, _iterate(actual), extra, prepare, pk_paths)
+    if pk_paths and out.missing and extra:
+        # the replayed counterparts of the missing samples, wherever they are in the replayed order
+        wanted = {pk_of(r, pk_paths) for r in out.missing} - {None}
+        by_pk = {}
+        for record in _iterate(actual):
+            record_pk = pk_of(record, pk_paths)
+            if record_pk in wanted and record_pk not in by_pk and extra.get(record_key(prepare(record))):
+                by_pk[record_pk] = record
         for record in out.missing:
             record_pk = pk_of(record, pk_paths)
             if record_pk is not None and record_pk in by_pk:
@@ -227,6 +238,30 @@ def compare_stream(
         out.missing = [r for r in out.missing if pk_of(r, pk_paths) not in changed]
         out.extra = [r for r in out.extra if pk_of(r, pk_paths) not in changed]
     return out
+
+
+def _shared_keys(
+    expected: Iterable[Any],
+    missing: Counter[bytes],
+    actual: Iterable[Any],
+    extra: Counter[bytes],
+    prepare: Callable[[Any], Any],
+    pk_paths: list[list[str]],
+) -> int:
+    """How many missing and extra records pair up by primary key (a changed record), over all records."""
+
+    def keys(records: Iterable[Any], wanted: Counter[bytes]) -> Counter[str]:
+        left, found = Counter(wanted), Counter[str]()
+        for record in records:
+            digest = record_key(prepare(record))
+            if left.get(digest):
+                left[digest] -= 1
+                pk = pk_of(record, pk_paths)
+                if pk is not None:
+                    found[pk] += 1
+        return found
+
+    return sum((keys(expected, missing) & keys(actual, extra)).values())
 
 
 def _samples(records: Iterable[Any], wanted: Counter[bytes], prepare: Callable[[Any], Any]) -> list[Any]:
@@ -258,6 +293,11 @@ def _expected_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(record, dict) or "stream" not in record or not isinstance(record.get("data"), dict):
                 raise ExpectedRecordsError(f"{path} line {number}: not a record (needs `stream` and a `data` object)")
             yield number, record
+
+
+def expected_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of an expected-records file, validated (ExpectedRecordsError names the bad line)."""
+    return (record for _, record in _expected_lines(path))
 
 
 def expected_streams(path: Path) -> dict[str, int]:

@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
+from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
+from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.record_diff import RecordReference
+from replaykit.records import expected_lines
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -32,6 +36,7 @@ from replaykit.snapshots import (
     compare_snapshots,
     desired_snapshots,
     mask_volatile,
+    primary_keys,
 )
 
 
@@ -59,6 +64,9 @@ class ReplayReport:
     checks: list[CheckResult] = field(default_factory=list)
     updated: bool = False
     runner_note: str | None = None  # how invocations ran, when not from the warm parent
+    # whether the connector's files changed since its outputs were recorded (None: the index does not say)
+    connector_changed: bool | None = None
+    checks_before_update: list[CheckResult] = field(default_factory=list)  # with --update: the first run's
 
     @property
     def passed(self) -> bool:
@@ -83,9 +91,25 @@ def _short_json(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: frozenset[str] = frozenset()) -> list[str]:
-    """What differs between the recorded facts of an invocation and its replay, one sentence each."""
+def compare_outputs(
+    recorded: Invocation,
+    replayed: InvocationRun,
+    volatile: frozenset[str] = frozenset(),
+    reference: RecordReference | None = None,
+) -> list[str]:
+    """What differs between the recorded facts of an invocation and its replay, one sentence each; a stream
+    whose records differ is explained against ``reference`` (the expected records): the changed field paths
+    with counts and examples, records added / removed / changed by primary key."""
     problems: list[str] = []
+    by_stream = replayed.output.records_by_stream() if reference is not None else {}
+    keys = primary_keys(recorded.catalog)
+
+    def explained(line: str, stream: str) -> str:
+        if reference is None:
+            return line
+        data = [r.get("data") or {} for r in by_stream.get(stream, [])]
+        return "\n".join([line, *(f"  {x}" for x in reference.explain(recorded.id, stream, data, keys.get(stream)))])
+
     if replayed.exit_code != recorded.exit_code:
         problems.append(f"exit code {replayed.exit_code}, recorded {recorded.exit_code}")
     now = replayed.output.summary()
@@ -98,9 +122,13 @@ def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: fro
         elif new is None:
             problems.append(f"stream {stream}: {old['count']} records recorded, none replayed")
         elif old["count"] != new["count"]:
-            problems.append(f"stream {stream}: {new['count']} records replayed, {old['count']} recorded")
+            problems.append(
+                explained(f"stream {stream}: {new['count']} records replayed, {old['count']} recorded", stream)
+            )
         elif old["sha256"] != new["sha256"]:
-            problems.append(f"stream {stream}: the {new['count']} replayed records differ from the recorded ones")
+            problems.append(
+                explained(f"stream {stream}: the {new['count']} replayed records differ from the recorded ones", stream)
+            )
     rec_state = mask_volatile(before.get("final_state", {}), volatile)
     rep_state = mask_volatile(now["final_state"], volatile)
     for stream in sorted(set(rec_state) | set(rep_state)):
@@ -112,6 +140,52 @@ def compare_outputs(recorded: Invocation, replayed: InvocationRun, volatile: fro
     if before.get("connection_status") != now["connection_status"]:
         problems.append(f"connection status {now['connection_status']}, recorded {before.get('connection_status')}")
     return problems
+
+
+def connector_changed(index: InvocationIndex, settings: Settings) -> bool | None:
+    """Whether the connector's files differ from those the index's outputs were recorded (or updated) with."""
+    recorded = index.connector.get(FINGERPRINT_KEY)
+    if not recorded:
+        return None
+    return bool(recorded != connector_fingerprint(settings.connector_dir, settings.cassette_dir))
+
+
+def record_reference(settings: Settings) -> RecordReference | None:
+    """The basic read's expected records (``expect_records.path``), read only when a difference needs them."""
+    try:
+        acceptance = load_acceptance_config(settings.acceptance_test_config)
+    except UsageError:
+        return None
+    path = expected_records_path(settings.connector_dir, acceptance)
+    if path is None or not path.is_file():
+        return None
+    try:
+        label = str(path.relative_to(settings.connector_dir.resolve()))
+    except ValueError:
+        label = str(path)
+
+    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings))
+
+
+def local_scrubber(settings: Settings) -> Callable[[str], str]:
+    """Scrubs the values of the connector's local ``secrets/*.json`` from text shown to the user (lazily)."""
+    scrubbers: list[Any] = []
+
+    def scrub(text: str) -> str:
+        if not scrubbers:
+            from replaykit.scan import known_secrets
+
+            scrubbers.append(known_secrets(settings.connector_dir))
+        return str(scrubbers[0].scrub_text(text))
+
+    return scrub
+
+
+def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for record in expected_lines(path):
+        grouped.setdefault(str(record["stream"]), []).append(record["data"])
+    return grouped
 
 
 def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:
@@ -164,7 +238,9 @@ def replay_invocation(
             + ", ".join(run.result["blocked_connections"][:3])
         )
     if not outcome.problems:
-        outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields))
+        outcome.differences.extend(
+            compare_outputs(invocation, run, settings.volatile_state_fields, record_reference(settings))
+        )
     return outcome
 
 
@@ -187,6 +263,8 @@ def replay(
         None if settings.connector_command else recorded_connector(index.connector, settings.connector_dir)
     ) or resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
+    if acceptance is not None:
+        check_paths(acceptance, "replay", update=update)
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
     unknown = sorted((only or set()) - {i.id for i in index.invocations})
     if unknown:
@@ -208,6 +286,7 @@ def replay(
     report = ReplayReport(
         results=results, cassette_dir=settings.cassette_dir, record_command=command, runner_note=runner.note
     )
+    report.connector_changed = connector_changed(index, settings)
     outputs = {r.invocation.id: r.run.output for r in results if r.run is not None and not r.problems}
     replayed = [i for i in index.invocations if i.id in outputs]
     desired = desired_snapshots(
@@ -219,7 +298,7 @@ def replay(
     )
     state_dir = settings.cassette_dir / STATE_DIR
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
-    report.snapshots = compare_snapshots(desired, existing)
+    report.snapshots = compare_snapshots(desired, existing, local_scrubber(settings))
     if acceptance is not None and not only:
         context = CheckContext(
             acceptance,
@@ -236,6 +315,8 @@ def replay(
         report.not_recorded = sorted(p.id for p in plan if not any(p.covers(r) for r in recorded))
     if update and all(not r.problems for r in results):
         _write_update(index, report, desired, settings)
+        if report.checks:  # the expected-records comparisons read the files just rewritten
+            report.checks_before_update, report.checks = report.checks, run_suites(context)
     return report
 
 
@@ -291,6 +372,7 @@ def _write_update(
             result.updated = True
     unused = set(report.unused_invocations)
     cassettes = {i.id: i.cassette for i in index.invocations}
+    index.connector[FINGERPRINT_KEY] = connector_fingerprint(settings.connector_dir, settings.cassette_dir)
     index.invocations = [i for i in index.invocations if i.id not in unused]
     index.save(settings.cassette_dir)
     contents = {s.path: s.content for s in desired}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from replaykit.next_steps import hints, update_lines
 from replaykit.recorder import RecordResult
 from replaykit.replayer import InvocationReplay, ReplayReport
 from replaykit.runner import InvocationRun
@@ -56,7 +57,8 @@ def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
             done = {"updated": "updated", "created": "created", "unused": "deleted"}[change.status]
             label = done if report.updated else change.status
             yield f"  {label} {_shown(change.path, cwd)}"
-            yield from (f"    - {line}" for line in change.summary)
+            for line in change.summary:
+                yield f"      {line.strip()}" if line.startswith("  ") else f"    - {line}"
     if report.unused_invocations:
         action = "pruned" if report.updated else "unused"
         yield f"recordings {action} (the acceptance config no longer needs them): " + ", ".join(
@@ -66,7 +68,9 @@ def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
         yield "not recorded yet (the acceptance config needs them): " + ", ".join(report.not_recorded)
 
 
-def check_lines(report: ReplayReport) -> Iterator[str]:
+def check_lines(report: ReplayReport, verbose: bool = False) -> Iterator[str]:
+    """The per-suite table; failures with their details; skip reasons grouped (``verbose``: every check with its
+    status and reason)."""
     if not report.checks:
         return
     yield "acceptance checks:"
@@ -76,47 +80,57 @@ def check_lines(report: ReplayReport) -> Iterator[str]:
         of = [c for c in report.checks if c.suite == suite]
         counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped")]
         yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7}"
-    failed = [c for c in report.checks if c.status == "failed"]
-    for check in failed:
-        yield f"  FAILED {check.node_id}: {check.message}"
-        yield from (f"    {d}" for d in check.details[1:16])
-    if failed:
-        yield (
-            "  Hint: the checks ran on the replayed outputs; fix the connector, or bypass a check in "
-            "acceptance-test-config.yml with a bypass_reason, then replay again"
-        )
+    if verbose:
+        for check in report.checks:
+            reason = f": {check.message}" if check.message else ""
+            yield f"  {check.status.upper():7} {check.node_id}{reason}"
+            if check.status == "failed":
+                yield from (f"    {d}" for d in check.details[1:16])
+        return
+    for check in report.checks:
+        if check.status == "failed":
+            yield f"  FAILED {check.node_id}: {check.message}"
+            yield from (f"    {d}" for d in check.details[1:16])
+    reasons: dict[str, list[str]] = {}
+    for check in report.checks:
+        if check.status == "skipped":
+            reasons.setdefault(check.message or "no reason given", []).append(check.node_id)
+    for reason, ids in reasons.items():
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        yield f"  skipped {len(ids)}: {reason} ({shown})"
 
 
-def replay_summary(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
+def hint_lines(report: ReplayReport) -> Iterator[str]:
+    for hint in hints(report):
+        yield f"Hint ({hint.kind}): {hint.text}"
+
+
+def replay_summary(
+    report: ReplayReport, cwd: Path | None = None, verbose: bool = False, update: bool = False
+) -> Iterator[str]:
     if report.runner_note:
         yield f"note: {report.runner_note}"
-    yield from check_lines(report)
+    yield from check_lines(report, verbose)
     yield from snapshot_lines(report, cwd)
     total = len(report.results)
     problems = [r for r in report.results if r.problems]
     differing = [r for r in report.results if r.differences]
     changed = [c for c in report.snapshots if c.status in ("updated", "created")]
     failed_checks = [c for c in report.checks if c.status == "failed"]
+    if update or report.updated:  # what --update fixed, and what still fails and why
+        yield from update_lines(report)
     if failed_checks:
         yield f"acceptance checks FAILED: {len(failed_checks)} of {len(report.checks)}"
     if problems:
         yield f"replay FAILED: {len(problems)} of {total} invocation(s) cannot be replayed from their recording"
-        yield f"Hint: the connector's requests changed; re-record: {report.record_command}"
-    elif report.updated:
-        yield (
-            f"replay updated: {len(differing)} invocation(s) and {len(changed)} snapshot file(s) rewritten, "
-            f"{len(report.unused_invocations)} unused recording(s) pruned; review and commit them"
-        )
-    elif differing or changed:
+    elif not report.updated and (differing or changed):
         yield (
             f"replay FAILED: {len(differing)} of {total} invocation(s) and {len(changed)} snapshot file(s) "
             "differ from the recording"
         )
-        yield "Hint: if the connector's change is intended, run `replaykit replay --update` (offline) and commit"
-    elif not failed_checks:
+    elif not failed_checks and not report.updated:
         yield f"replay passed: {total} invocation(s) matched their recording ({report.cassette_dir})"
-    if report.not_recorded:
-        yield f"Hint: record the missing invocations: {report.record_command}"
+    yield from hint_lines(report)
 
 
 def record_summary(result: RecordResult) -> Iterator[str]:

@@ -12,6 +12,7 @@ from replaykit import __version__
 from replaykit.acceptance import SUITE_CLASSES
 from replaykit.checks import FAIL, PASS, SKIP
 from replaykit.files import write_atomic
+from replaykit.next_steps import check_hint, hints, invocation_hint
 from replaykit.replayer import InvocationReplay, ReplayReport
 
 REPORT_FORMAT = 1
@@ -48,6 +49,7 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
         }
         for r in report.results
     ]
+    next_hints = hints(report)
     by_status: dict[str, int] = {}
     for outcome in report.results:
         status = invocation_status(outcome)
@@ -83,7 +85,8 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
         "snapshots": [{"path": str(c.path), "status": c.status, "summary": list(c.summary)} for c in report.snapshots],
         "unused_invocations": list(report.unused_invocations),
         "not_recorded": list(report.not_recorded),
-        "hint": None if report.passed else f"re-record: {report.record_command}, or accept: replaykit replay --update",
+        "hint": "\n".join(h.text for h in next_hints) or None,
+        "hints": [{"kind": h.kind, "text": h.text} for h in next_hints],
     }
 
 
@@ -99,7 +102,7 @@ def junit_xml(report: ReplayReport) -> str:
         case = ET.Element("testcase", classname=SUITE_CLASSES[check.suite], name=f"{check.test}[{check.params}]")
         if check.status == FAIL:
             failure = ET.SubElement(case, "failure", message=check.message)
-            failure.text = "\n".join(check.details[1:]) or check.message
+            failure.text = "\n".join([*check.details[1:], f"Hint: {check_hint(check).text}"])
         elif check.status == SKIP:
             ET.SubElement(case, "skipped", message=check.message)
         groups.setdefault(check.suite, []).append(case)
@@ -113,7 +116,8 @@ def junit_xml(report: ReplayReport) -> str:
         if not outcome.passed:
             lines = [*outcome.problems, *outcome.differences]
             failure = ET.SubElement(case, "failure", message=lines[0].splitlines()[0] if lines else "failed")
-            failure.text = "\n".join(lines)
+            hint = invocation_hint(outcome, report)
+            failure.text = "\n".join([*lines, *([f"Hint: {hint.text}"] if hint else [])])
         groups.setdefault("replay", []).append(case)
     for name, cases in groups.items():
         failures = sum(1 for c in cases if c.find("failure") is not None)

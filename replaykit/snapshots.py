@@ -16,6 +16,7 @@ from typing import Any
 from replaykit.files import canonical_json, dump_json
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
+from replaykit.record_diff import Scrub, diff_stream
 
 # emitted_at is the instant of a recording, not data: expected_records.jsonl holds 0 so that re-recording the
 # same data gives the same bytes (CAT never compares it; replay compares real emitted_at through the index).
@@ -102,59 +103,32 @@ class SnapshotChange:
     summary: list[str] = field(default_factory=list)
 
 
-def _records_by_key(text: str, catalog: dict[str, Any] | None) -> dict[str, dict[Any, dict[str, Any]]]:
-    pks = primary_keys(catalog)
-    grouped: dict[str, dict[Any, dict[str, Any]]] = {}
+def _records_by_stream(text: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
     for line in text.splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        stream = str(record.get("stream"))
-        data = record.get("data") or {}
-        key = _pk_value(data, pks.get(stream, [])) if pks.get(stream) else None
-        grouped.setdefault(stream, {})[key if key is not None else canonical_json(data)] = data
+        if line.strip():
+            record = json.loads(line)
+            grouped.setdefault(str(record.get("stream")), []).append(record.get("data") or {})
     return grouped
 
 
-def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    from deepdiff import DeepDiff
-
-    diff = DeepDiff(old, new, verbose_level=0)
-    out = []
-    for kind, label in (
-        ("dictionary_item_added", "added"),
-        ("dictionary_item_removed", "removed"),
-        ("values_changed", "changed"),
-        ("type_changes", "changed type"),
-    ):
-        for path in sorted(diff.get(kind, [])):
-            out.append(f"field {path.replace('root', '', 1)} {label}")
-    return out or ["values changed"]
-
-
-def diff_expected_records(old_text: str, new_text: str, catalog: dict[str, Any] | None) -> list[str]:
-    """One line per stream that differs: records added / removed / changed, and which fields changed."""
+def diff_expected_records(
+    old_text: str, new_text: str, catalog: dict[str, Any] | None, scrub: Scrub | None = None
+) -> list[str]:
+    """Per stream that differs: records added / removed / changed by primary key (over all records), the
+    changed field paths with counts and a few example values."""
     try:
-        old, new = _records_by_key(old_text, catalog), _records_by_key(new_text, catalog)
+        old, new = _records_by_stream(old_text), _records_by_stream(new_text)
     except ValueError:
         return ["the old file is not valid JSON lines"]
+    pks = primary_keys(catalog)
     lines = []
     for stream in sorted(set(old) | set(new)):
-        before, after = old.get(stream, {}), new.get(stream, {})
-        added = [k for k in after if k not in before]
-        removed = [k for k in before if k not in after]
-        changed = [k for k in after if k in before and after[k] != before[k]]
-        if not (added or removed or changed):
+        diff = diff_stream(stream, old.get(stream, []), new.get(stream, []), pks.get(stream), scrub=scrub)
+        if not diff.differs:
             continue
-        fields: dict[str, int] = {}
-        for key in changed:
-            for change in _field_changes(before[key], after[key]):
-                fields[change] = fields.get(change, 0) + 1
-        detail = "; ".join(f"{change} in {n}" for change, n in sorted(fields.items())[:5])
-        lines.append(
-            f"stream {stream}: {len(changed)} changed, {len(added)} added, {len(removed)} removed"
-            + (f" ({detail})" if detail else "")
-        )
+        lines.append(f"stream {stream}: {diff.counts()} (by {diff.keyed_by})")
+        lines.extend(f"  {line}" for line in [*diff.field_lines(), *diff.key_lines()])
     return lines or ["only the order or formatting differs"]
 
 
@@ -173,8 +147,11 @@ def diff_states(old_text: str, new_text: str) -> list[str]:
     return lines
 
 
-def compare_snapshots(desired: list[SnapshotFile], existing: list[Path]) -> list[SnapshotChange]:
-    """What writing ``desired`` would change; files in ``existing`` that nothing produces are unused."""
+def compare_snapshots(
+    desired: list[SnapshotFile], existing: list[Path], scrub: Scrub | None = None
+) -> list[SnapshotChange]:
+    """What writing ``desired`` would change; files in ``existing`` that nothing produces are unused (example
+    values in the summaries pass through ``scrub``)."""
     changes = []
     for snapshot in desired:
         if not snapshot.path.is_file():
@@ -185,7 +162,9 @@ def compare_snapshots(desired: list[SnapshotFile], existing: list[Path]) -> list
             changes.append(SnapshotChange(snapshot.path, "unchanged"))
         elif snapshot.kind == "expected_records":
             changes.append(
-                SnapshotChange(snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog))
+                SnapshotChange(
+                    snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog, scrub)
+                )
             )
         else:
             changes.append(SnapshotChange(snapshot.path, "updated", diff_states(old, snapshot.content)))

@@ -78,7 +78,8 @@ def test_failing_check_and_k_selection(pytester: pytest.Pytester) -> None:
     json_path, junit_path = pytester.path / "report.json", pytester.path / "report.xml"
     cli = run_replaykit(["replay", "--json", str(json_path), "--junit-xml", str(junit_path)], cwd=connector)
     assert cli.returncode == 1
-    assert "Hint: the checks ran on the replayed outputs" in cli.stdout
+    assert "Hint (check): 1 acceptance check(s) failed on the replayed outputs" in cli.stdout
+    assert "cannot fix a failed check" in cli.stdout
     document = json.loads(json_path.read_text())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert document["passed"] is False

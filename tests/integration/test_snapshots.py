@@ -88,7 +88,8 @@ def test_a_transformation_change_fails_then_update_rewrites_offline(
     failed = run_replaykit(["replay"], cwd=connector)  # no API runs: everything is offline
     out = failed.stdout + failed.stderr
     assert failed.returncode == 1, out
-    assert "stream users: 12 changed, 0 added, 0 removed (field ['plan_tier'] added in 12)" in out
+    assert "stream users: 12 changed, 0 added, 0 removed, 0 unchanged (by primary key [id])" in out
+    assert 'field plan_tier added in 12 record(s), e.g. id 1: "gold"' in out
     assert "updated integration_tests/expected_records.jsonl" in out
     assert "replaykit replay --update" in out
     assert expected.read_bytes() == before  # nothing written without --update

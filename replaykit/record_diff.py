@@ -1,0 +1,241 @@
+"""What changed between two sets of one stream's records, by primary key, in words a developer can act on.
+
+Records are matched by primary key over *all* records (without a key, by whole content): counts of added,
+removed, changed and unchanged records are exact. For the changed records, deepdiff names the field paths
+that differ (``amount``, ``address.city``, ``tags[]``), counted per path, with the first few examples of
+old and new values (truncated, and passed through the caller's secret scrubber).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from replaykit.records import pk_of, record_key
+
+EXAMPLES = 3  # example value diffs shown per field path
+FIELDS_SHOWN = 5  # field paths shown per stream
+DEEP_DIFF_LIMIT = 10_000  # changed records whose fields are named (counts of records are always exact)
+VALUE_CHARS = 40
+
+Scrub = Callable[[str], str]
+
+
+@dataclass
+class FieldChange:
+    path: str  # dotted, list positions as []: "amount", "address.city", "tags[]"
+    kind: str  # changed | added | removed | type changed
+    count: int = 0
+    examples: list[str] = field(default_factory=list)  # 'id "e-1": 35 -> 70'
+
+
+@dataclass
+class StreamDiff:
+    stream: str
+    keyed_by: str  # "primary key [id]" or "whole record (no primary key)"
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    fields: dict[tuple[str, str], FieldChange] = field(default_factory=dict)
+    fields_over: int = 0  # changed records whose fields were named (all, up to DEEP_DIFF_LIMIT)
+    added_keys: list[str] = field(default_factory=list)
+    removed_keys: list[str] = field(default_factory=list)
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def counts(self) -> str:
+        return f"{self.changed} changed, {self.added} added, {self.removed} removed, {self.unchanged} unchanged"
+
+    def field_lines(self, limit: int = FIELDS_SHOWN, examples: int = EXAMPLES) -> list[str]:
+        """``field amount changed in 124 records, e.g. id "e-1": 35 -> 70; ...`` most frequent first."""
+        ordered = sorted(self.fields.values(), key=lambda f: (-f.count, f.path, f.kind))
+        lines = []
+        for change in ordered[:limit]:
+            line = f"field {change.path} {change.kind} in {change.count} record(s)"
+            if change.examples[:examples]:
+                line += ", e.g. " + "; ".join(change.examples[:examples])
+            lines.append(line)
+        if len(ordered) > limit:
+            lines.append(f"... and {len(ordered) - limit} more field path(s)")
+        if self.fields_over < self.changed:
+            lines.append(f"(fields named from the first {self.fields_over} of the {self.changed} changed records)")
+        return lines
+
+    def key_lines(self) -> list[str]:
+        lines = []
+        if self.added_keys:
+            lines.append("added: " + ", ".join(self.added_keys) + (" ..." if self.added > len(self.added_keys) else ""))
+        if self.removed_keys:
+            more = " ..." if self.removed > len(self.removed_keys) else ""
+            lines.append("removed: " + ", ".join(self.removed_keys) + more)
+        return lines
+
+
+def short_value(value: Any, scrub: Scrub | None = None, limit: int = VALUE_CHARS) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if scrub is not None:
+        text = scrub(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _path_name(parts: list[Any]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += "[]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(record)"
+
+
+def _record_label(pk_text: str | None, keyed_by: list[list[str]]) -> str:
+    if pk_text is None:
+        return "a record"
+    if len(keyed_by) == 1:
+        return f"{'.'.join(keyed_by[0])} {pk_text}"
+    return f"key {pk_text}"
+
+
+def _changed_fields(old: Any, new: Any) -> list[tuple[str, str, Any, Any]]:
+    """(path, kind, old value, new value) for each difference deepdiff finds (key and list order ignored)."""
+    from deepdiff import DeepDiff
+
+    tree = DeepDiff(old, new, ignore_order=True, view="tree")
+    out: list[tuple[str, str, Any, Any]] = []
+    labels = {
+        "values_changed": "changed",
+        "type_changes": "type changed",
+        "dictionary_item_added": "added",
+        "dictionary_item_removed": "removed",
+        "iterable_item_added": "item added",
+        "iterable_item_removed": "item removed",
+        "attribute_added": "added",
+        "attribute_removed": "removed",
+    }
+    for kind, label in labels.items():
+        for level in tree.get(kind, []):
+            parts = level.path(output_format="list")
+            t1 = None if "added" in kind else level.t1
+            t2 = None if "removed" in kind else level.t2
+            out.append((_path_name(parts), label, t1, t2))
+    return out
+
+
+def _example(label: str, kind: str, old: Any, new: Any, scrub: Scrub | None) -> str:
+    if kind in ("added", "item added"):
+        return f"{label}: {short_value(new, scrub)}"
+    if kind in ("removed", "item removed"):
+        return f"{label}: was {short_value(old, scrub)}"
+    return f"{label}: {short_value(old, scrub)} -> {short_value(new, scrub)}"
+
+
+def diff_stream(
+    stream: str,
+    old: Iterable[Any],
+    new: Iterable[Any],
+    pk_paths: list[list[str]] | None = None,
+    *,
+    scrub: Scrub | None = None,
+    only_common: bool = False,
+) -> StreamDiff:
+    """Compare ``old`` with ``new`` record data of one stream. ``only_common``: records whose key is on one
+    side only are not counted (the two sides are different reads of the same data, e.g. other windows)."""
+    paths = [list(p) for p in pk_paths or []]
+    keyed_by = f"primary key [{', '.join('.'.join(p) for p in paths)}]" if paths else "whole record (no primary key)"
+    out = StreamDiff(stream, keyed_by)
+
+    def key_of(data: Any) -> str:
+        pk = pk_of(data, paths) if paths else None
+        return pk if pk is not None else "#" + record_key(data).hex()
+
+    before: dict[str, list[Any]] = {}
+    for data in old:
+        before.setdefault(key_of(data), []).append(data)
+    after: dict[str, list[Any]] = {}
+    for data in new:
+        after.setdefault(key_of(data), []).append(data)
+    for key in dict.fromkeys([*before, *after]):  # the old side's order first (the expected file is sorted)
+        olds, news = before.get(key, []), after.get(key, [])
+        if only_common and not (olds and news):
+            continue
+        shown = None if key.startswith("#") else key
+        # duplicates of a key: equal records pair up first, the rest pair in order
+        old_digests = [record_key(d) for d in olds]
+        unmatched_new = []
+        for data in news:
+            digest = record_key(data)
+            if digest in old_digests:
+                index = old_digests.index(digest)
+                old_digests.pop(index)
+                olds = olds[:index] + olds[index + 1 :]
+                out.unchanged += 1
+            else:
+                unmatched_new.append(data)
+        pairs = list(zip(olds, unmatched_new, strict=False))
+        for old_data, new_data in pairs:
+            out.changed += 1
+            if out.fields_over < DEEP_DIFF_LIMIT:
+                out.fields_over += 1
+                label = _record_label(shown, paths)
+                for path, kind, v1, v2 in _changed_fields(old_data, new_data):
+                    change = out.fields.setdefault((path, kind), FieldChange(path, kind))
+                    change.count += 1
+                    if len(change.examples) < EXAMPLES:
+                        change.examples.append(_example(label, kind, v1, v2, scrub))
+        for data in olds[len(pairs) :]:
+            out.removed += 1
+            if len(out.removed_keys) < EXAMPLES:
+                out.removed_keys.append(shown or short_value(data, scrub, 80))
+        for data in unmatched_new[len(pairs) :]:
+            out.added += 1
+            if len(out.added_keys) < EXAMPLES:
+                out.added_keys.append(shown or short_value(data, scrub, 80))
+    return out
+
+
+def stream_diff_lines(diff: StreamDiff, against: str, examples: int = EXAMPLES) -> list[str]:
+    """The lines under a stream's difference: counts by key, field paths with examples, added / removed keys."""
+    lines = [f"by {diff.keyed_by}, against {against}: {diff.counts()}"]
+    lines.extend(diff.field_lines(examples=examples))
+    lines.extend(diff.key_lines())
+    return lines
+
+
+@dataclass
+class RecordReference:
+    """The recorded records to explain a stream's difference with: the basic read's expected records."""
+
+    label: str  # how the file is shown, e.g. "integration_tests/expected_records.jsonl"
+    load: Callable[[], dict[str, list[Any]]]  # record data per stream
+    source_id: str = "basic_read-0"  # the invocation the file was written from: compared in full
+    scrub: Scrub | None = None
+    _records: dict[str, list[Any]] | None = None
+
+    def records(self) -> dict[str, list[Any]]:
+        if self._records is None:
+            self._records = self.load()
+        return self._records
+
+    def explain(
+        self, invocation_id: str, stream: str, replayed: list[Any], pk_paths: list[list[str]] | None
+    ) -> list[str]:
+        """Lines naming what changed in ``stream`` of ``invocation_id`` against the expected records."""
+        try:
+            recorded = self.records().get(stream)
+        except (OSError, ValueError):
+            return [f"({self.label} cannot be read to name the changed fields)"]
+        if recorded is None:
+            return [f"({self.label} holds no {stream} records to name the changed fields)"]
+        full = invocation_id == self.source_id
+        diff = diff_stream(stream, recorded, replayed, pk_paths, scrub=self.scrub, only_common=not full)
+        against = self.label if full else f"the same records in {self.label}"
+        if not diff.differs:
+            if full:
+                return [f"their data equal {self.label}: only emitted_at or namespace differ"]
+            return [f"the records it shares with {self.label} are unchanged ({diff.unchanged}); the others differ"]
+        return stream_diff_lines(diff, against, EXAMPLES if full else 1)  # other reads: the basic read shows more
