@@ -127,10 +127,16 @@ def _interaction_line(text: str, problem: str) -> int | None:
 
 
 def learn_secrets(interaction: Interaction) -> list[Secret]:
-    """What a live exchange reveals (tokens, cookies, credential headers), from its decoded response."""
+    """What a live exchange reveals (tokens, cookies, credential positions), from its decoded response."""
     request, response = interaction
     decoded = decode_response(copy.deepcopy(response))
-    return learn_from_exchange(request.headers, decoded.get("headers", {}), decoded.get("body", {}).get("string"))
+    return learn_from_exchange(
+        request.headers,
+        decoded.get("headers", {}),
+        decoded.get("body", {}).get("string"),
+        request_uri=request.uri,
+        request_body=request.body,
+    )
 
 
 def scrub_interaction(interaction: Interaction, scrubber: Scrubber) -> Interaction:

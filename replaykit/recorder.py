@@ -46,7 +46,15 @@ from replaykit.plan import (
 )
 from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
-from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
+from replaykit.scrub import (
+    MIN_NUMERIC_LENGTH,
+    MIN_SECRET_LENGTH,
+    Scrubber,
+    Secret,
+    discover_secrets,
+    scrub_config,
+    unsafe_secret_fields,
+)
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
@@ -162,11 +170,20 @@ class _Recording:
         return self.configs[path]
 
     def learn_secrets(self, spec: dict[str, Any] | None, plan: list[PlannedInvocation]) -> None:
+        """Know every secret of every config; one too short to scrub safely stops the recording (exit 2)."""
         connection_spec = (spec or {}).get("connectionSpecification")
         for planned in plan:
-            for secret in discover_secrets(
-                self.config(planned.config_path) or {}, connection_spec, self.settings.secrets
-            ):
+            config = self.config(planned.config_path) or {}
+            unsafe = unsafe_secret_fields(config, connection_spec, self.settings.secrets)
+            if unsafe:
+                raise UsageError(
+                    f"secret field {unsafe[0]!r} of {planned.config_path} is too short to be scrubbed safely "
+                    f"(at least {MIN_SECRET_LENGTH} characters, {MIN_NUMERIC_LENGTH} when only digits); nothing "
+                    "was recorded" + (f" (also: {', '.join(repr(u) for u in unsafe[1:])})" if len(unsafe) > 1 else ""),
+                    hint="Record with a longer credential (a sandbox one): replacing so short a value everywhere "
+                    "would rewrite ordinary text, and leaving it would put it in the cassettes.",
+                )
+            for secret in discover_secrets(config, connection_spec, self.settings.secrets):
                 self.scrubber.add(secret)
 
     def next_instant(self) -> dt.datetime:
@@ -260,6 +277,9 @@ class _Recording:
             scrub=self.scrubber.scrub_text,
             live=self.live,
         )
+        for name, value in run.result.get("learned", []):
+            self.scrubber.add(Secret(name, value))
+        run.stderr_tail = [self.scrubber.scrub_text(line) for line in run.stderr_tail]
         if "runtime_error" in run.result:
             raise RecordingError(
                 f"invocation {planned.id} could not be recorded: "
@@ -275,14 +295,12 @@ class _Recording:
                 hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
                 "record again; the previous recording is untouched.",
             )
-        for name, value in run.result.get("learned", []):
-            self.scrubber.add(Secret(name, value))
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
         self.catalogs[planned.id] = invocation.catalog
         invocation.exit_code = run.exit_code
-        invocation.outputs = run.output.summary()
+        invocation.outputs = self.scrubber.scrub_value(run.output.summary())  # a status message may echo one
         invocation.requests = int(run.result.get("interactions", 0))
         if self.progress is not None:
             self.progress(planned, run)
