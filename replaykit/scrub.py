@@ -106,7 +106,8 @@ class _Known:
     group: str
     spelt: re.Pattern[str]  # every raw / percent / JSON spelling
     anchor: str  # the longest run of characters no spelling changes; "" when too short to search by
-    literals: tuple[str, ...]  # base64 (unpadded) and hex spellings, matched as they are
+    base64s: tuple[str, ...]  # base64 and base64url, unpadded: matched standing alone
+    hexes: tuple[str, ...]  # hex of the UTF-8 bytes, lower and upper case
 
 
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9_.~-]{4,}")
@@ -117,11 +118,9 @@ def _known(secret: Secret, group: str) -> _Known:
     value = secret.value
     runs = sorted(_ANCHOR_RUN.findall(value), key=len, reverse=True)
     raw = value.encode("utf-8")
-    literals = (
+    b64s = (
         base64.b64encode(raw).decode("ascii").rstrip("="),
         base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
-        raw.hex(),
-        raw.hex().upper(),
     )
     return _Known(
         secret,
@@ -129,7 +128,8 @@ def _known(secret: Secret, group: str) -> _Known:
         group,
         re.compile(spellings.text_pattern(value)),
         runs[0] if runs else "",
-        tuple(dict.fromkeys(literals)),
+        tuple(dict.fromkeys(b64s)),
+        tuple(dict.fromkeys((raw.hex(), raw.hex().upper()))),
     )
 
 
@@ -200,15 +200,16 @@ class Scrubber:
             at = text.find(anchor, at + 1)
 
     def _literal_hits(self, text: str, known: _Known) -> Iterator[tuple[int, int]]:
-        for n, literal in enumerate(known.literals):
-            base64_spelling = n < 2
+        for literal in known.hexes:
             at = text.find(literal)
             while at >= 0:
-                end = at + len(literal)
-                if not base64_spelling:
-                    yield at, end
-                elif self._alone(text, at, end):  # inside a longer token it is a core's business
-                    yield at, self._padded(text, end)
+                yield at, at + len(literal)
+                at = text.find(literal, at + 1)
+        for literal in known.base64s:
+            at = text.find(literal)
+            while at >= 0:
+                if self._alone(text, at, at + len(literal)):  # inside a longer token it is a core's business
+                    yield at, self._padded(text, at + len(literal))
                 at = text.find(literal, at + 1)
 
     @staticmethod
