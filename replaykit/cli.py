@@ -153,7 +153,12 @@ def _settings(args: argparse.Namespace) -> Any:
         "secrets": getattr(args, "secrets", None),
         "strict": getattr(args, "strict", None),
     }
-    return resolve_settings(Path.cwd(), overrides)
+    settings = resolve_settings(Path.cwd(), overrides)
+    from replaykit.commit import recover
+
+    for note in recover(settings.cassette_dir):  # an interrupted recording is completed or undone first
+        sys.stderr.write(f"note: {note}\n")
+    return settings
 
 
 class _Display:
@@ -341,7 +346,20 @@ def _scrub_for_display(text: str, config: str | None) -> str:
     return scrubber.scrub_text(text)
 
 
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (CI cancelling a job, ``kill``) ends a command as Ctrl-C does: cleaned up, exit 130."""
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    _sigterm_as_interrupt()
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()

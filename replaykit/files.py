@@ -23,6 +23,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600: the file gets the user's usual mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -74,7 +75,22 @@ def remove_stale_staging(target: Path) -> None:
 def new_staging_dir(target: Path) -> Path:
     """A fresh directory next to ``target`` (same filesystem, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700: the directory gets the user's usual mode
+    return staging
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc tells it; else set and restored at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def swap_in_directory(staging: Path, target: Path) -> None:

@@ -19,18 +19,11 @@ from typing import Any
 
 import yaml
 
-from replaykit import __version__
+from replaykit import __version__, commit
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
-from replaykit.files import (
-    dump_json,
-    new_staging_dir,
-    recover_interrupted_swap,
-    remove_stale_staging,
-    swap_in_directory,
-    write_atomic,
-)
+from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
@@ -44,6 +37,7 @@ from replaykit.plan import (
     incremental_only_catalog,
     load_acceptance_config,
 )
+from replaykit.preflight import check_record_targets
 from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.scrub import (
@@ -58,7 +52,7 @@ from replaykit.scrub import (
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
-from replaykit.verify import find_leak, write_verified
+from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
 REPLAY_CONFIG = "replay_config.json"
@@ -72,6 +66,7 @@ class RecordResult:
     index: InvocationIndex
     cassette_dir: Path
     written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what recovering an interrupted command did
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -340,8 +335,10 @@ def record(
     for planned in plan:
         session.config(planned.config_path)
     session.learn_secrets(None, plan)
-    recover_interrupted_swap(settings.cassette_dir)
-    remove_stale_staging(settings.cassette_dir)
+    expected = expected_records_path(settings.connector_dir, acceptance)
+    others = [expected] if expected is not None else []
+    notes = commit.recover(settings.cassette_dir, others)
+    check_record_targets(settings.cassette_dir, others)  # before anything live
     staging = new_staging_dir(settings.cassette_dir)
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
@@ -363,28 +360,38 @@ def record(
         index.save(staging)
         main_config = session.config(settings.config) or {}
         write_atomic(staging / REPLAY_CONFIG, dump_json(scrub_config(main_config, session.scrubber)))
-        expected = expected_records_path(settings.connector_dir, acceptance)
         snapshots = desired_snapshots(invocations, session.outputs, staging, expected, settings.volatile_state_fields)
+        staged_files = []
         for snapshot in snapshots:
             if snapshot.kind == "state":
                 write_atomic(snapshot.path, snapshot.content)
+            else:
+                write_atomic(commit.staged_of(snapshot.path), snapshot.content)
+                staged_files.append(snapshot.path)
         verify_no_secrets(staging, session.scrubber)
-        swap_in_directory(staging, settings.cassette_dir)
+        for path in staged_files:
+            _verify_staged(path, session.scrubber)
+        commit.kill_point("staged")
+        commit.apply(commit.Commit(settings.cassette_dir, staging, staged_files))
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not commit.journal_of(settings.cassette_dir).exists():  # not committed: the previous one stands
+            shutil.rmtree(staging, ignore_errors=True)
+            for path in others:
+                commit.staged_of(path).unlink(missing_ok=True)
         raise
-    result = RecordResult(index=index, cassette_dir=settings.cassette_dir)
-    for snapshot in snapshots:
-        if snapshot.kind == "expected_records":
-            leak = write_verified(snapshot.path, snapshot.content, session.scrubber)
-            if leak is not None:
-                raise SecretLeakError(
-                    f"secret {leak.secret!r} found in the new {snapshot.path.name} at {leak.location}; it was "
-                    "deleted and the previous file kept",
-                    hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
-                )
-            result.written.append(snapshot.path)
-    return result
+    return RecordResult(index=index, cassette_dir=settings.cassette_dir, written=staged_files, notes=notes)
+
+
+def _verify_staged(path: Path, scrubber: Scrubber) -> None:
+    staged = commit.staged_of(path)
+    leak = find_leak(staged, scrubber)
+    if leak is not None:
+        staged.unlink()
+        raise SecretLeakError(
+            f"secret {leak.secret!r} found in the new {path.name} at {leak.location}; it was deleted and nothing "
+            "was replaced",
+            hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
+        )
 
 
 def _previous_version(settings: Settings) -> dict[str, Any] | None:
