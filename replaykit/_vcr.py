@@ -78,6 +78,12 @@ def load_cassette(path: Path) -> CassetteData:
         raise CassetteCorruptError(
             f"cassette {path} is not UTF-8 text", path=str(path), hint="Restore it from git or re-record."
         ) from exc
+    except OSError as exc:
+        raise CassetteError(
+            f"cassette {path} cannot be read: {exc.strerror}",
+            path=str(path),
+            hint=f"Make it readable: chmod u+r {path}",
+        ) from exc
     try:
         data = yamlserializer.deserialize(text)
     except yaml.YAMLError as exc:

@@ -9,7 +9,9 @@ before anything else) finds the state consistent again: with a journal it comple
 idempotent), without one it removes the staged leftovers (the previous recording was never touched).
 
 Tests may kill the process at a named point with ``REPLAYKIT_TEST_KILL_AT=<point>`` (test-only fault injection:
-points ``staged``, ``journal``, ``dir-away``, ``dir-in``, ``files``, ``cleanup``).
+points ``live`` (after the first live invocation), ``staged``, ``journal``, ``dir-away`` (between the cassette
+directory's two renames), ``dir-in``, ``files`` (between a file's two renames), ``cleanup``), with the signal
+named by ``REPLAYKIT_TEST_KILL_SIGNAL`` (``KILL`` by default; ``INT``, ``TERM``).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from replaykit.errors import CassetteError
 from replaykit.files import write_atomic
 
 KILL_AT_ENV = "REPLAYKIT_TEST_KILL_AT"
+KILL_SIGNAL_ENV = "REPLAYKIT_TEST_KILL_SIGNAL"
 
 
 def kill_point(name: str) -> None:
-    """Test-only fault injection: die here, as ``kill -9`` would, when ``REPLAYKIT_TEST_KILL_AT`` names this point."""
+    """Test-only fault injection: signal this process here when ``REPLAYKIT_TEST_KILL_AT`` names this point."""
     if os.environ.get(KILL_AT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get(KILL_SIGNAL_ENV, "KILL")))
 
 
 def journal_of(cassette_dir: Path) -> Path:

@@ -348,6 +348,7 @@ def record(
                     invocations.extend(session.run_slices(planned, staging, Path(scratch)))
                     continue
                 invocations.append(session.run(planned, staging, Path(scratch)))
+                commit.kill_point("live")
                 if planned.command == "spec":
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
         target = session.target

@@ -21,6 +21,7 @@ from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.preflight import check_replay_inputs
 from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -176,6 +177,7 @@ def replay(
     """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
+    check_replay_inputs(settings.cassette_dir)  # an unreadable cassette is not "the requests changed"
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
