@@ -137,7 +137,8 @@ def test_a_secret_too_short_to_scrub_stops_the_recording_before_any_request(
     tmp = tmp_path_factory.mktemp("short")
     connector, api, outputs = record(tmp, secrets)
     assert outputs[-1] == "2", outputs[0]
-    assert f"secret field {field!r}" in outputs[0] and "too short to be scrubbed safely" in outputs[0]
+    assert f"secret field {field!r}" in outputs[0]
+    assert "too short to be scrubbed safely" in outputs[0]
     assert "Traceback" not in outputs[0]
     if isinstance(short, str):
         assert short not in outputs[0]

@@ -84,7 +84,8 @@ def test_an_old_style_half_swap_is_rolled_back(tmp_path: Path) -> None:
     (tmp_path / ".cassettes.previous" / "index.json").write_text("old")
     notes = commit.recover(tmp_path / "cassettes")
     assert (tmp_path / "cassettes" / "index.json").read_text() == "old"
-    assert notes and "restored the previous recording" in notes[0]
+    assert notes
+    assert "restored the previous recording" in notes[0]
 
 
 def test_an_unreadable_journal_is_named(tmp_path: Path) -> None:
@@ -126,13 +127,13 @@ def test_preflight_names_read_only_and_unreadable_places(tmp_path: Path, monkeyp
         return lambda path, mode, **kw: Path(path) != denied and real_access(path, mode, **kw)
 
     monkeypatch.setattr(os, "access", fake(tmp_path / "cassettes"))
-    with pytest.raises(UsageError, match="cassette directory .*cassettes is not writable"):
+    with pytest.raises(UsageError, match=r"cassette directory .*cassettes is not writable"):
         check_record_targets(tmp_path / "cassettes", [expected])
     monkeypatch.setattr(os, "access", fake(tmp_path))
     with pytest.raises(UsageError, match=f"directory {tmp_path} is not writable"):
         check_record_targets(tmp_path / "cassettes", [expected])
     monkeypatch.setattr(os, "access", fake(expected))
-    with pytest.raises(UsageError, match="expected records .* is not readable"):
+    with pytest.raises(UsageError, match=r"expected records .* is not readable"):
         check_record_targets(tmp_path / "cassettes", [expected])
 
 

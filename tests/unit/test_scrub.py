@@ -134,7 +134,10 @@ def test_every_spelling_of_a_generated_secret_is_scrubbed_and_verified(value: st
 def test_short_and_short_numeric_values_are_refused() -> None:
     from replaykit.scrub import unsafe_secret_fields
 
-    assert too_short("abc") and too_short("1234567") and not too_short("abcdef") and not too_short("12345678")
+    assert too_short("abc")
+    assert too_short("1234567")
+    assert not too_short("abcdef")
+    assert not too_short("12345678")
     assert not Scrubber().add(Secret("pw", "abc"))
     config = {"password": "abc", "api_key": 982734650192, "pin": 1234, "nested": {"token": "12"}}
     assert unsafe_secret_fields(config, None, ["pin"]) == ["password", "pin", "token"]
