@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", action="store_true", help="accept every current finding: write them to the baseline"
     )
     scan.add_argument("--fix", action="store_true", help="replace every finding by a placeholder, in place, atomically")
+    scan.add_argument(
+        "--hook",
+        action="store_true",
+        help="pre-commit mode: of the FILES, scan only those replaykit writes (cassettes wherever they are, index, "
+        "states, expected records, leftovers of an interrupted recording)",
+    )
     scan.set_defaults(handler=_scan)
     return parser
 
@@ -289,12 +295,30 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.errors import UsageError
-    from replaykit.scan import BASELINE_FILE, fix_file, known_secrets, load_baseline, scan_files, write_baseline
+    from replaykit.scan import (
+        BASELINE_FILE,
+        default_targets,
+        fix_file,
+        is_replaykit_file,
+        known_secrets,
+        load_baseline,
+        scan_files,
+        write_baseline,
+    )
 
     files = [Path(f) for f in args.files]
-    if not files:
+    if args.hook:
+        files = [f for f in files if is_replaykit_file(f)]
+        if not files:
+            return EXIT_OK
+    elif not files:
+        from replaykit.plan import expected_records_path, load_acceptance_config
+
         settings = _settings(args)
-        files = sorted(p for p in settings.cassette_dir.rglob("*") if p.is_file())
+        expected = expected_records_path(
+            settings.connector_dir, load_acceptance_config(settings.acceptance_test_config)
+        )
+        files = default_targets(settings.cassette_dir, expected)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise UsageError(f"cannot scan {missing[0]}: no such file", hint="Pass existing files to `replaykit scan`.")
@@ -317,6 +341,8 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
             fixed = fix_file(Path(path), [f for f in findings if f.path == path], known)
             print(f"fixed {path}: {fixed} value(s) replaced by placeholders", file=out)
         findings = scan_files(files, known, baseline)
+        if findings:
+            print(f"--fix could not remove {len(findings)} finding(s): fix them by hand or re-record", file=out)
     for finding in findings:
         print(finding.render(), file=out)
     if findings:
