@@ -16,6 +16,7 @@ named by ``REPLAYKIT_TEST_KILL_SIGNAL`` (``KILL`` by default; ``INT``, ``TERM``)
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -68,6 +69,50 @@ class Commit:
         )  # fmt: skip
 
 
+class DirLock:
+    """An ``flock`` on a directory (no lock file to commit by mistake), released by :meth:`release` or when the
+    object goes away.  Shared: a replay reading the cassettes.  Exclusive: a commit or a recovery renaming them,
+    or a recording holding its staging directory (so that no other command takes it for a leftover)."""
+
+    def __init__(self, directory: Path, *, exclusive: bool, wait: bool = True) -> None:
+        self._fd: int | None = os.open(directory, os.O_RDONLY)
+        flags = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(self._fd, flags)
+        except OSError:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> DirLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def read_lock(cassette_dir: Path) -> DirLock | None:
+    """Held by a replay while it reads the recording: a recording that finishes meanwhile waits to swap in."""
+    return DirLock(cassette_dir.parent, exclusive=False) if cassette_dir.parent.is_dir() else None
+
+
+def _in_use(directory: Path) -> bool:
+    try:
+        DirLock(directory, exclusive=True, wait=False).release()
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """SIGINT / SIGTERM wait until the renames are done (a kill -9 is what :func:`recover` is for)."""
@@ -105,7 +150,7 @@ def _move_in(new: Path, target: Path) -> None:
 
 def apply(commit: Commit) -> None:
     """Swap the staged recording in: journal, renames, clean-up; SIGINT / SIGTERM wait until it is done."""
-    with _signals_held():
+    with _signals_held(), DirLock(commit.cassette_dir.parent, exclusive=True):
         write_atomic(journal_of(commit.cassette_dir), commit.to_json())
         kill_point("journal")
         _finish(commit)
@@ -127,6 +172,13 @@ def recover(cassette_dir: Path, files: Sequence[Path] = ()) -> list[str]:
 
     With a journal: the commit is completed.  Without one: staged leftovers are removed, and a cassette
     directory left at its ``.previous`` name alone (by an older replaykit) is put back."""
+    if not cassette_dir.parent.is_dir():
+        return []
+    with DirLock(cassette_dir.parent, exclusive=True):  # waits for a commit under way, and for replays reading
+        return _recover(cassette_dir, files)
+
+
+def _recover(cassette_dir: Path, files: Sequence[Path]) -> list[str]:
     notes: list[str] = []
     journal = journal_of(cassette_dir)
     if journal.is_file():
@@ -143,8 +195,10 @@ def recover(cassette_dir: Path, files: Sequence[Path] = ()) -> list[str]:
             _finish(commit)
         notes.append(f"completed the commit of an interrupted recording into {cassette_dir}")
         return notes
-    leftovers = [*cassette_dir.parent.glob(staging_prefix(cassette_dir) + "*")]
-    leftovers += [staged_of(f) for f in files if staged_of(f).exists()]
+    stagings = [*cassette_dir.parent.glob(staging_prefix(cassette_dir) + "*")]
+    if any(_in_use(s) for s in stagings if s.is_dir()):
+        return notes  # a recording is running: its staging is not a leftover
+    leftovers = stagings + [staged_of(f) for f in files if staged_of(f).exists()]
     for leftover in leftovers:
         _remove(leftover)
     if leftovers:

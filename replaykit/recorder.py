@@ -340,6 +340,7 @@ def record(
     notes = commit.recover(settings.cassette_dir, others)
     check_record_targets(settings.cassette_dir, others)  # before anything live
     staging = new_staging_dir(settings.cassette_dir)
+    in_use = commit.DirLock(staging, exclusive=True)  # other commands leave a running recording's staging alone
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
             invocations = []
@@ -380,6 +381,8 @@ def record(
             for path in others:
                 commit.staged_of(path).unlink(missing_ok=True)
         raise
+    finally:
+        in_use.release()
     return RecordResult(index=index, cassette_dir=settings.cassette_dir, written=staged_files, notes=notes)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from replaykit import commit
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import UsageError
@@ -178,6 +179,7 @@ def replay(
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
     check_replay_inputs(settings.cassette_dir)  # an unreadable cassette is not "the requests changed"
+    reading = commit.read_lock(settings.cassette_dir)  # noqa: F841 - held until replay returns: one recording
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)
     acceptance = load_acceptance_config(settings.acceptance_test_config)

@@ -148,3 +148,32 @@ def test_written_files_and_staging_keep_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert (tmp_path / "f.json").stat().st_mode & 0o777 == 0o644
     assert staging.stat().st_mode & 0o777 == 0o755
+
+
+def test_a_running_recordings_staging_is_not_taken_for_a_leftover(tmp_path: Path) -> None:
+    staging = tmp_path / ".cassettes.staging-live"
+    staging.mkdir()
+    with commit.DirLock(staging, exclusive=True):
+        assert commit.recover(tmp_path / "cassettes") == []
+        assert staging.is_dir()
+    assert commit.recover(tmp_path / "cassettes") != []
+    assert not staging.exists()
+
+
+def test_a_commit_waits_for_a_replay_reading_the_recording(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    old_recording(tmp_path)
+    staging = tmp_path / ".cassettes.staging-x"
+    staging.mkdir()
+    (staging / "index.json").write_text("new")
+    reading = commit.read_lock(tmp_path / "cassettes")
+    worker = threading.Thread(target=commit.apply, args=(commit.Commit(tmp_path / "cassettes", staging, []),))
+    worker.start()
+    time.sleep(0.3)
+    assert (tmp_path / "cassettes" / "index.json").read_text() == "old"  # not swapped under the reader
+    assert reading is not None
+    reading.release()
+    worker.join(timeout=10)
+    assert (tmp_path / "cassettes" / "index.json").read_text() == "new"
