@@ -152,6 +152,7 @@ class _Recording:
         self.catalogs: dict[str, dict[str, Any] | None] = {}
         self.scrubber = Scrubber()
         self.last_instant: dt.datetime | None = None
+        self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
 
     def config(self, path: Path | None) -> dict[str, Any] | None:
         if path is None:
@@ -180,6 +181,15 @@ class _Recording:
                 )
             for secret in discover_secrets(config, connection_spec, self.settings.secrets):
                 self.scrubber.add(secret)
+
+    def scrubbed_config(self, path: Path | None, config: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The scrubbed config, one object per config file (and per set of known secrets), not one per invocation."""
+        if config is None or path is None:
+            return None
+        key = (path, len(self.scrubber.secrets))
+        if key not in self._scrubbed:
+            self._scrubbed[key] = scrub_config(config, self.scrubber)
+        return self._scrubbed[key]
 
     def next_instant(self) -> dt.datetime:
         now = now_whole_second()
@@ -249,7 +259,7 @@ class _Recording:
             command=planned.command,
             cassette=f"{planned.id}.yaml",
             frozen_at=instant,
-            config=scrub_config(config, self.scrubber) if config is not None else None,
+            config=self.scrubbed_config(planned.config_path, config),
             catalog=self.scrubber.scrub_value(catalog) if catalog else None,
             state=self.scrubber.scrub_value(state) if state else None,
         )
