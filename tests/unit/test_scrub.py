@@ -189,3 +189,17 @@ def test_a_scrubbed_quoted_cookie_keeps_valid_json() -> None:
         "cookie": f'"{placeholder("cookie_sid")}"',
         "echo": placeholder("cookie_sid"),
     }
+
+
+def test_verification_opens_a_body_that_stayed_compressed(tmp_path: Path) -> None:
+    import gzip
+
+    import yaml
+
+    from replaykit.verify import find_leak
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"body": gzip.compress(b'{"token": "tok-0123456789"}')}))
+    leak = find_leak(path, Scrubber([Secret("token", "tok-0123456789")]))
+    assert leak is not None
+    assert leak.secret == "token"
