@@ -114,8 +114,10 @@ def _in_use(directory: Path) -> bool:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT / SIGTERM wait until the renames are done (a kill -9 is what :func:`recover` is for)."""
+def _signals_held(*, swallow: bool = False) -> Iterator[None]:
+    """SIGINT / SIGTERM wait until the renames are done (a kill -9 is what :func:`recover` is for).  With
+    ``swallow``, one that arrived meanwhile is dropped: it came after the point of no return, so the command
+    finishes (and says what it wrote) instead of reporting an interruption that replaced nothing."""
     held = {signal.SIGINT, signal.SIGTERM}
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
@@ -125,6 +127,12 @@ def _signals_held() -> Iterator[None]:
     try:
         yield
     finally:
+        if swallow:
+            for _ in range(4):
+                pending = signal.sigpending() & held
+                if not pending:
+                    break
+                signal.sigtimedwait(pending, 0)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
@@ -149,8 +157,9 @@ def _move_in(new: Path, target: Path) -> None:
 
 
 def apply(commit: Commit) -> None:
-    """Swap the staged recording in: journal, renames, clean-up; SIGINT / SIGTERM wait until it is done."""
-    with _signals_held(), DirLock(commit.cassette_dir.parent, exclusive=True):
+    """Swap the staged recording in: journal, renames, clean-up; SIGINT / SIGTERM during it are too late to stop
+    it and are dropped."""
+    with _signals_held(swallow=True), DirLock(commit.cassette_dir.parent, exclusive=True):
         write_atomic(journal_of(commit.cassette_dir), commit.to_json())
         kill_point("journal")
         _finish(commit)
