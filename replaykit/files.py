@@ -1,15 +1,14 @@
 """Atomic file and directory writes.
 
-A file is written to a temporary sibling and moved into place with ``os.replace``; a whole recording
-is written to a staging directory and swapped in at the end, so a failed or killed recording leaves
-the previous one untouched.
+A file is written to a temporary sibling and moved into place with ``os.replace``; a whole recording is
+written to a staging directory and committed at the end (:mod:`replaykit.commit`), so a failed or killed
+recording leaves the previous one untouched.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,25 +52,6 @@ def _suppress_oserror() -> Iterator[None]:
         pass
 
 
-def _backup_of(target: Path) -> Path:
-    return target.with_name(f".{target.name}.previous")
-
-
-def recover_interrupted_swap(target: Path) -> None:
-    """Undo a swap that was killed between its two renames (the previous recording comes back)."""
-    backup = _backup_of(target)
-    if backup.exists() and not target.exists():
-        os.replace(backup, target)
-    elif backup.exists():
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def remove_stale_staging(target: Path) -> None:
-    """Delete staging directories left behind by recordings that were killed."""
-    for stale in target.parent.glob(f".{target.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 def new_staging_dir(target: Path) -> Path:
     """A fresh directory next to ``target`` (same filesystem, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,13 +71,3 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def swap_in_directory(staging: Path, target: Path) -> None:
-    """Replace ``target`` with ``staging``: rename old away, rename new in, delete old."""
-    recover_interrupted_swap(target)
-    backup = _backup_of(target)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(staging, target)
-    shutil.rmtree(backup, ignore_errors=True)
