@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit.errors import CassetteCorruptError, NotRecordedError
+from replaykit.errors import CassetteCorruptError, CassetteError, NotRecordedError
 from replaykit.files import canonical_json, dump_json, write_atomic
 
 INDEX_FILE = "index.json"
@@ -131,6 +131,12 @@ def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CassetteError(
+            f"invocation index {path} cannot be read: {exc.strerror}",
+            path=str(path),
+            hint=f"Make it readable: chmod u+r {path}",
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise CassetteCorruptError(

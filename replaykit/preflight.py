@@ -11,6 +11,7 @@ from pathlib import Path
 
 from replaykit.commit import previous_of
 from replaykit.errors import UsageError
+from replaykit.settings import Settings
 
 
 def _writable_dir(directory: Path, what: str) -> None:
@@ -87,12 +88,19 @@ def check_record_targets(cassette_dir: Path, others: list[Path]) -> None:
         check_expected_records(path)
 
 
-def check_replay_inputs(cassette_dir: Path) -> None:
-    """Before a replay: every cassette is a readable file (an unreadable one is not "the requests changed")."""
+def check_replay_inputs(settings: Settings) -> None:
+    """Before a replay: the cassettes, index and state snapshots are readable files, the expected records are
+    complete (an unreadable cassette is not "the requests changed", a truncated file is not a difference)."""
+    from replaykit.plan import expected_records_path, load_acceptance_config
+
+    cassette_dir = settings.cassette_dir
     if cassette_dir.exists() and not cassette_dir.is_dir():
         raise UsageError(
             f"cassette directory {cassette_dir} is a file", hint=f"Move {cassette_dir} away or pass --cassette-dir."
         )
-    for path in sorted(cassette_dir.glob("*.yaml")):
+    for path in sorted([*cassette_dir.glob("*.yaml"), *cassette_dir.glob("*.json"), *cassette_dir.glob("states/*")]):
         if not os.access(path, os.R_OK):
-            raise UsageError(f"cassette {path} is not readable", hint=f"Make it readable (chmod u+r {path}).")
+            raise UsageError(f"{path} is not readable", hint=f"Make it readable (chmod u+r {path}).")
+    expected = expected_records_path(settings.connector_dir, load_acceptance_config(settings.acceptance_test_config))
+    if expected is not None:
+        check_expected_records(expected)

@@ -77,6 +77,10 @@ def read_json_file(path: Path, what: str) -> Any:
         )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"{what} {path} cannot be read: {exc.strerror}", hint=f"Make it readable: chmod u+r {path}"
+        ) from exc
     except ValueError as exc:
         # The message of a JSON error holds no value from the file, only a position.
         raise UsageError(f"{what} {path} is not valid JSON: {exc}", hint="Fix the JSON syntax.") from exc

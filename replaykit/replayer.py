@@ -178,7 +178,7 @@ def replay(
     """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
-    check_replay_inputs(settings.cassette_dir)  # an unreadable cassette is not "the requests changed"
+    check_replay_inputs(settings)  # an unreadable cassette is not "the requests changed"
     reading = commit.read_lock(settings.cassette_dir)  # noqa: F841 - held until replay returns: one recording
     index = load_index(settings.cassette_dir, record_hint=command)
     target = resolve_connector(settings.connector_dir, settings.connector_command)

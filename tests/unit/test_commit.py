@@ -177,3 +177,26 @@ def test_a_commit_waits_for_a_replay_reading_the_recording(tmp_path: Path) -> No
     reading.release()
     worker.join(timeout=10)
     assert (tmp_path / "cassettes" / "index.json").read_text() == "new"
+
+
+def test_an_unreadable_config_or_index_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replaykit.invocations import load_index
+    from replaykit.recorder import read_json_file
+
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "index.json").write_text("{}")
+    real_read_text = Path.read_text
+
+    def denied(self: Path, *args: object, **kwargs: object) -> str:
+        if self.parent == tmp_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    with pytest.raises(UsageError, match=r"config\.json cannot be read: Permission denied") as config_error:
+        read_json_file(tmp_path / "config.json", "config file")
+    assert "chmod u+r" in str(config_error.value)
+    with pytest.raises(CassetteError, match=r"index\.json cannot be read: Permission denied"):
+        load_index(tmp_path, record_hint="replaykit record")
