@@ -89,11 +89,16 @@ def check_record_targets(cassette_dir: Path, others: list[Path]) -> None:
 
 
 def check_replay_inputs(settings: Settings) -> None:
-    """Before a replay: the cassettes, index and state snapshots are readable files, the expected records are
-    complete (an unreadable cassette is not "the requests changed", a truncated file is not a difference)."""
+    """Before a replay: an interrupted recording is completed or undone (the CLI has done it already and said so;
+    the pytest plugin has not), then the cassettes, index and state snapshots must be readable files and the
+    expected records complete (an unreadable cassette is not "the requests changed", a truncated file is not a
+    difference)."""
+    from replaykit.commit import recover
     from replaykit.plan import expected_records_path, load_acceptance_config
 
     cassette_dir = settings.cassette_dir
+    expected = expected_records_path(settings.connector_dir, load_acceptance_config(settings.acceptance_test_config))
+    recover(cassette_dir, [expected] if expected else [])  # a killed recording: completed or undone first
     if cassette_dir.exists() and not cassette_dir.is_dir():
         raise UsageError(
             f"cassette directory {cassette_dir} is a file", hint=f"Move {cassette_dir} away or pass --cassette-dir."
@@ -101,6 +106,5 @@ def check_replay_inputs(settings: Settings) -> None:
     for path in sorted([*cassette_dir.glob("*.yaml"), *cassette_dir.glob("*.json"), *cassette_dir.glob("states/*")]):
         if not os.access(path, os.R_OK):
             raise UsageError(f"{path} is not readable", hint=f"Make it readable (chmod u+r {path}).")
-    expected = expected_records_path(settings.connector_dir, load_acceptance_config(settings.acceptance_test_config))
     if expected is not None:
         check_expected_records(expected)

@@ -200,3 +200,15 @@ def test_an_unreadable_config_or_index_is_named_not_a_traceback(
     assert "chmod u+r" in str(config_error.value)
     with pytest.raises(CassetteError, match=r"index\.json cannot be read: Permission denied"):
         load_index(tmp_path, record_hint="replaykit record")
+
+
+def test_replay_completes_an_interrupted_commit_even_without_the_cli(tmp_path: Path) -> None:
+    """The pytest plugin calls replay() directly: it must not read a half-swapped recording either."""
+    from replaykit.preflight import check_replay_inputs
+    from replaykit.settings import resolve_settings
+
+    old_recording(tmp_path)
+    assert killed_commit(tmp_path, "dir-away", "KILL") != 0
+    settings = resolve_settings(tmp_path, {"cassette_dir": str(tmp_path / "cassettes")})
+    check_replay_inputs(settings)
+    assert (tmp_path / "cassettes" / "index.json").read_text() == "new"
