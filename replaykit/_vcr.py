@@ -129,6 +129,12 @@ def load_cassette(path: Path) -> CassetteData:
         raise CassetteCorruptError(
             f"cassette {path} is not UTF-8 text", path=str(path), hint="Restore it from git or re-record."
         ) from exc
+    except OSError as exc:
+        raise CassetteError(
+            f"cassette {path} cannot be read: {exc.strerror}",
+            path=str(path),
+            hint=f"Make it readable: chmod u+r {path}",
+        ) from exc
     # Bulk loading creates no reference cycles: the collector would only rescan the growing heap.
     collecting = gc.isenabled()
     gc.disable()
@@ -210,10 +216,16 @@ def _interaction_line(text: str, problem: str, form: str) -> int | None:
 
 
 def learn_secrets(interaction: Interaction) -> list[Secret]:
-    """What a live exchange reveals (tokens, cookies, credential headers), from its decoded response."""
+    """What a live exchange reveals (tokens, cookies, credential positions), from its decoded response."""
     request, response = interaction
     decoded = decode_response(copy.deepcopy(response))
-    return learn_from_exchange(request.headers, decoded.get("headers", {}), decoded.get("body", {}).get("string"))
+    return learn_from_exchange(
+        request.headers,
+        decoded.get("headers", {}),
+        decoded.get("body", {}).get("string"),
+        request_uri=request.uri,
+        request_body=request.body,
+    )
 
 
 def scrub_interaction(interaction: Interaction, scrubber: Scrubber) -> Interaction:

@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", action="store_true", help="accept every current finding: write them to the baseline"
     )
     scan.add_argument("--fix", action="store_true", help="replace every finding by a placeholder, in place, atomically")
+    scan.add_argument(
+        "--hook",
+        action="store_true",
+        help="pre-commit mode: of the FILES, scan only those replaykit writes (cassettes wherever they are, index, "
+        "states, expected records, leftovers of an interrupted recording)",
+    )
     scan.set_defaults(handler=_scan)
 
     mocks = commands.add_parser(
@@ -235,7 +241,12 @@ def _settings(args: argparse.Namespace) -> Any:
         "runner": getattr(args, "runner", None),
         "jobs": getattr(args, "jobs", None),
     }
-    return resolve_settings(Path.cwd(), overrides)
+    settings = resolve_settings(Path.cwd(), overrides)
+    from replaykit.commit import recover
+
+    for note in recover(settings.cassette_dir):  # an interrupted recording is completed or undone first
+        sys.stderr.write(f"note: {note}\n")
+    return settings
 
 
 class _Display:
@@ -379,14 +390,32 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.errors import UsageError
-    from replaykit.scan import BASELINE_FILE, fix_file, known_secrets, load_baseline, scan_files, write_baseline
+    from replaykit.scan import (
+        BASELINE_FILE,
+        default_targets,
+        fix_file,
+        is_replaykit_file,
+        known_secrets,
+        load_baseline,
+        scan_files,
+        write_baseline,
+    )
     from replaykit.secret_dirs import secrets_dirs
 
     files = [Path(f) for f in args.files]
     nothing = "no files given"
-    if not files:
+    if args.hook:
+        given = len(files)
+        files = [f for f in files if is_replaykit_file(f)]
+        nothing = f"none of the {given} staged file(s) is one replaykit writes"
+    elif not files:
+        from replaykit.plan import expected_records_path, load_acceptance_config
+
         settings = _settings(args)
-        files = sorted(p for p in settings.cassette_dir.rglob("*") if p.is_file())
+        expected = expected_records_path(
+            settings.connector_dir, load_acceptance_config(settings.acceptance_test_config)
+        )
+        files = default_targets(settings.cassette_dir, expected)
         nothing = f"{_display_dir(settings.cassette_dir)} holds no files"
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -415,6 +444,8 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
             fixed = fix_file(Path(path), [f for f in findings if f.path == path], known)
             print(f"fixed {path}: {fixed} value(s) replaced by placeholders", file=out)
         findings = scan_files(files, known, baseline)
+        if findings:
+            print(f"--fix could not remove {len(findings)} finding(s): fix them by hand or re-record", file=out)
     for finding in findings:
         print(finding.render(), file=out)
     summary = f"scanned {len(files)} file(s), known secrets from secrets/ of: {where}"
@@ -478,7 +509,20 @@ def _scrub_for_display(text: str, config: str | None) -> str:
     return scrubber.scrub_text(text)
 
 
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (CI cancelling a job, ``kill``) ends a command as Ctrl-C does: cleaned up, exit 130."""
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    _sigterm_as_interrupt()
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()

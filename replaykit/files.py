@@ -1,15 +1,14 @@
 """Atomic file and directory writes.
 
-A file is written to a temporary sibling and moved into place with ``os.replace``; a whole recording
-is written to a staging directory and swapped in at the end, so a failed or killed recording leaves
-the previous one untouched.
+A file is written to a temporary sibling and moved into place with ``os.replace``; a whole recording is
+written to a staging directory and committed at the end (:mod:`replaykit.commit`), so a failed or killed
+recording leaves the previous one untouched.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600: the file gets the user's usual mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -52,36 +52,22 @@ def _suppress_oserror() -> Iterator[None]:
         pass
 
 
-def _backup_of(target: Path) -> Path:
-    return target.with_name(f".{target.name}.previous")
-
-
-def recover_interrupted_swap(target: Path) -> None:
-    """Undo a swap that was killed between its two renames (the previous recording comes back)."""
-    backup = _backup_of(target)
-    if backup.exists() and not target.exists():
-        os.replace(backup, target)
-    elif backup.exists():
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def remove_stale_staging(target: Path) -> None:
-    """Delete staging directories left behind by recordings that were killed."""
-    for stale in target.parent.glob(f".{target.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 def new_staging_dir(target: Path) -> Path:
     """A fresh directory next to ``target`` (same filesystem, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700: the directory gets the user's usual mode
+    return staging
 
 
-def swap_in_directory(staging: Path, target: Path) -> None:
-    """Replace ``target`` with ``staging``: rename old away, rename new in, delete old."""
-    recover_interrupted_swap(target)
-    backup = _backup_of(target)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(staging, target)
-    shutil.rmtree(backup, ignore_errors=True)
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc tells it; else set and restored at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -7,13 +7,14 @@ was frozen at, and the stable facts of its output.  Replay re-runs exactly these
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit.errors import CassetteCorruptError, NotRecordedError
-from replaykit.files import dump_json, write_atomic
+from replaykit.errors import CassetteCorruptError, CassetteError, NotRecordedError
+from replaykit.files import canonical_json, dump_json, write_atomic
 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
@@ -57,15 +58,20 @@ class InvocationIndex:
     previous: dict[str, Any] | None = None
 
     def to_json(self) -> str:
+        shared: dict[str, Any] = {}
+        invocations = []
+        for inv in self.invocations:
+            item = {k: v for k, v in asdict(inv).items() if v is not None or k != "expect_min_records"}
+            item["config"] = _shared_config(item.get("config"), shared)
+            invocations.append(item)
         data: dict[str, Any] = {
             "format": self.format,
             "connector": self.connector,
             "versions": self.versions,
-            "invocations": [
-                {k: v for k, v in asdict(inv).items() if v is not None or k != "expect_min_records"}
-                for inv in self.invocations
-            ],
+            "invocations": invocations,
         }
+        if shared:
+            data["configs"] = shared
         if self.previous:
             data["previous"] = self.previous
         return dump_json(data)
@@ -93,6 +99,29 @@ class InvocationIndex:
         raise KeyError(invocation_id)
 
 
+# A config larger than this is written once, under "configs", and referenced by each invocation that ran with it:
+# a 50 MB field (a service-account file, a certificate bundle) is not copied into every invocation.
+SHARED_CONFIG_FROM = 16_384
+CONFIG_REF = "$config"
+
+
+def _shared_config(config: Any, shared: dict[str, Any]) -> Any:
+    if not isinstance(config, dict):
+        return config
+    text = canonical_json(config)
+    if len(text) < SHARED_CONFIG_FROM:
+        return config
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    shared.setdefault(key, config)
+    return {CONFIG_REF: key}
+
+
+def _resolve_config(config: Any, shared: dict[str, Any]) -> Any:
+    if isinstance(config, dict) and set(config) == {CONFIG_REF}:
+        return shared[config[CONFIG_REF]]
+    return config
+
+
 def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
     path = directory / INDEX_FILE
     if not path.is_file():
@@ -102,6 +131,12 @@ def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CassetteError(
+            f"invocation index {path} cannot be read: {exc.strerror}",
+            path=str(path),
+            hint=f"Make it readable: chmod u+r {path}",
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise CassetteCorruptError(
@@ -112,7 +147,11 @@ def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
     try:
         if data.get("format") != INDEX_FORMAT:
             raise ValueError(f"unsupported format {data.get('format')!r} (this replaykit reads {INDEX_FORMAT})")
-        invocations = [Invocation(**item) for item in data["invocations"]]
+        shared = data.get("configs") or {}
+        invocations = [
+            Invocation(**{**item, "config": _resolve_config(item.get("config"), shared)})
+            for item in data["invocations"]
+        ]
         return InvocationIndex(
             connector=dict(data["connector"]),
             versions=dict(data.get("versions", {})),

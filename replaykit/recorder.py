@@ -19,19 +19,12 @@ from typing import Any
 
 import yaml
 
-from replaykit import __version__
+from replaykit import __version__, commit
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
-from replaykit.files import (
-    dump_json,
-    new_staging_dir,
-    recover_interrupted_swap,
-    remove_stale_staging,
-    swap_in_directory,
-    write_atomic,
-)
+from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
@@ -46,13 +39,22 @@ from replaykit.plan import (
     incremental_only_catalog,
     load_acceptance_config,
 )
+from replaykit.preflight import check_record_targets
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
-from replaykit.scrub import Scrubber, Secret, discover_secrets, scrub_config
+from replaykit.scrub import (
+    MIN_NUMERIC_LENGTH,
+    MIN_SECRET_LENGTH,
+    Scrubber,
+    Secret,
+    discover_secrets,
+    scrub_config,
+    unsafe_secret_fields,
+)
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
-from replaykit.verify import find_leak, write_verified
+from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
 REPLAY_CONFIG = "replay_config.json"
@@ -67,6 +69,7 @@ class RecordResult:
     cassette_dir: Path
     written: list[Path] = field(default_factory=list)
     runner_note: str | None = None  # how invocations ran, when not from the warm parent
+    notes: list[str] = field(default_factory=list)  # what recovering an interrupted command did
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -77,6 +80,10 @@ def read_json_file(path: Path, what: str) -> Any:
         )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"{what} {path} cannot be read: {exc.strerror}", hint=f"Make it readable: chmod u+r {path}"
+        ) from exc
     except ValueError as exc:
         # The message of a JSON error holds no value from the file, only a position.
         raise UsageError(f"{what} {path} is not valid JSON: {exc}", hint="Fix the JSON syntax.") from exc
@@ -153,6 +160,7 @@ class _Recording:
         self.scrubber = Scrubber()
         self.last_instant: dt.datetime | None = None
         self.runner: Runner | None = None
+        self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
 
     def config(self, path: Path | None) -> dict[str, Any] | None:
         if path is None:
@@ -166,12 +174,30 @@ class _Recording:
         return self.configs[path]
 
     def learn_secrets(self, spec: dict[str, Any] | None, plan: list[PlannedInvocation]) -> None:
+        """Know every secret of every config; one too short to scrub safely stops the recording (exit 2)."""
         connection_spec = (spec or {}).get("connectionSpecification")
         for planned in plan:
-            for secret in discover_secrets(
-                self.config(planned.config_path) or {}, connection_spec, self.settings.secrets
-            ):
+            config = self.config(planned.config_path) or {}
+            unsafe = unsafe_secret_fields(config, connection_spec, self.settings.secrets)
+            if unsafe:
+                raise UsageError(
+                    f"secret field {unsafe[0]!r} of {planned.config_path} is too short to be scrubbed safely "
+                    f"(at least {MIN_SECRET_LENGTH} characters, {MIN_NUMERIC_LENGTH} when only digits); nothing "
+                    "was recorded" + (f" (also: {', '.join(repr(u) for u in unsafe[1:])})" if len(unsafe) > 1 else ""),
+                    hint="Record with a longer credential (a sandbox one): replacing so short a value everywhere "
+                    "would rewrite ordinary text, and leaving it would put it in the cassettes.",
+                )
+            for secret in discover_secrets(config, connection_spec, self.settings.secrets):
                 self.scrubber.add(secret)
+
+    def scrubbed_config(self, path: Path | None, config: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The scrubbed config, one object per config file (and per set of known secrets), not one per invocation."""
+        if config is None or path is None:
+            return None
+        key = (path, len(self.scrubber.secrets))
+        if key not in self._scrubbed:
+            self._scrubbed[key] = scrub_config(config, self.scrubber)
+        return self._scrubbed[key]
 
     def next_instant(self) -> dt.datetime:
         now = now_whole_second()
@@ -241,7 +267,7 @@ class _Recording:
             command=planned.command,
             cassette=f"{planned.id}.{self.settings.cassette_format}",
             frozen_at=instant,
-            config=scrub_config(config, self.scrubber) if config is not None else None,
+            config=self.scrubbed_config(planned.config_path, config),
             catalog=self.scrubber.scrub_value(catalog) if catalog else None,
             state=self.scrubber.scrub_value(state) if state else None,
         )
@@ -265,6 +291,9 @@ class _Recording:
             live=self.live,
             runner=self.runner,
         )
+        for name, value in run.result.get("learned", []):
+            self.scrubber.add(Secret(name, value))
+        run.stderr_tail = [self.scrubber.scrub_text(line) for line in run.stderr_tail]
         if "runtime_error" in run.result:
             raise RecordingError(
                 f"invocation {planned.id} could not be recorded: "
@@ -280,14 +309,12 @@ class _Recording:
                 hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
                 "record again; the previous recording is untouched.",
             )
-        for name, value in run.result.get("learned", []):
-            self.scrubber.add(Secret(name, value))
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
         self.catalogs[planned.id] = invocation.catalog
         invocation.exit_code = run.exit_code
-        invocation.outputs = run.output.summary()
+        invocation.outputs = self.scrubber.scrub_value(run.output.summary())  # a status message may echo one
         invocation.requests = int(run.result.get("interactions", 0))
         invocation.cassette = str(run.result.get("cassette", invocation.cassette))  # binary bodies: YAML
         if self.progress is not None:
@@ -330,10 +357,13 @@ def record(
     for planned in plan:
         session.config(planned.config_path)
     session.learn_secrets(None, plan)
-    recover_interrupted_swap(settings.cassette_dir)
-    remove_stale_staging(settings.cassette_dir)
+    expected = expected_records_path(settings.connector_dir, acceptance)
+    others = [expected] if expected is not None else []
+    notes = commit.recover(settings.cassette_dir, others)
+    check_record_targets(settings.cassette_dir, others)  # before anything live
     staging = new_staging_dir(settings.cassette_dir)
     session.runner = open_runner(settings.runner, settings.connector_dir, settings.warm_modules)
+    in_use = commit.DirLock(staging, exclusive=True)  # other commands leave a running recording's staging alone
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
             invocations = []
@@ -342,6 +372,7 @@ def record(
                     invocations.extend(session.run_slices(planned, staging, Path(scratch)))
                     continue
                 invocations.append(session.run(planned, staging, Path(scratch)))
+                commit.kill_point("live")
                 if planned.command == "spec":
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
         target = session.target
@@ -358,30 +389,47 @@ def record(
         index.save(staging)
         main_config = session.config(settings.config) or {}
         write_atomic(staging / REPLAY_CONFIG, dump_json(scrub_config(main_config, session.scrubber)))
-        expected = expected_records_path(settings.connector_dir, acceptance)
         snapshots = desired_snapshots(invocations, session.outputs, staging, expected, settings.volatile_state_fields)
+        staged_files = []
         for snapshot in snapshots:
             if snapshot.kind == "state":
                 write_atomic(snapshot.path, snapshot.content)
+            else:
+                write_atomic(commit.staged_of(snapshot.path), snapshot.content)
+                staged_files.append(snapshot.path)
         verify_no_secrets(staging, session.scrubber)
-        swap_in_directory(staging, settings.cassette_dir)
+        for path in staged_files:
+            _verify_staged(path, session.scrubber)
+        commit.kill_point("staged")
+        commit.apply(commit.Commit(settings.cassette_dir, staging, staged_files))
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not commit.journal_of(settings.cassette_dir).exists():  # not committed: the previous one stands
+            shutil.rmtree(staging, ignore_errors=True)
+            for path in others:
+                commit.staged_of(path).unlink(missing_ok=True)
         raise
     finally:
+        in_use.release()
         session.runner.close()
-    result = RecordResult(index=index, cassette_dir=settings.cassette_dir, runner_note=session.runner.note)
-    for snapshot in snapshots:
-        if snapshot.kind == "expected_records":
-            leak = write_verified(snapshot.path, snapshot.content, session.scrubber)
-            if leak is not None:
-                raise SecretLeakError(
-                    f"secret {leak.secret!r} found in the new {snapshot.path.name} at {leak.location}; it was "
-                    "deleted and the previous file kept",
-                    hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
-                )
-            result.written.append(snapshot.path)
-    return result
+    return RecordResult(
+        index=index,
+        cassette_dir=settings.cassette_dir,
+        written=staged_files,
+        notes=notes,
+        runner_note=session.runner.note,
+    )
+
+
+def _verify_staged(path: Path, scrubber: Scrubber) -> None:
+    staged = commit.staged_of(path)
+    leak = find_leak(staged, scrubber)
+    if leak is not None:
+        staged.unlink()
+        raise SecretLeakError(
+            f"secret {leak.secret!r} found in the new {path.name} at {leak.location}; it was deleted and nothing "
+            "was replaced",
+            hint="Report this as a replaykit bug; add the field with --secret NAME meanwhile.",
+        )
 
 
 def _previous_version(settings: Settings) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from replaykit import commit
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
@@ -24,6 +25,7 @@ from replaykit.files import write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.preflight import check_replay_inputs
 from replaykit.record_diff import RecordReference
 from replaykit.records import expected_lines
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
@@ -257,6 +259,8 @@ def replay(
     """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
     code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
     command = record_command(settings, cwd)
+    check_replay_inputs(settings)  # an unreadable cassette is not "the requests changed"
+    reading = commit.read_lock(settings.cassette_dir)  # noqa: F841 - held until replay returns: one recording
     index = load_index(settings.cassette_dir, record_hint=command)
     # the connector record ran (e.g. `record --connector-command source-foo`) unless the command line says otherwise
     target = (

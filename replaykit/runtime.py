@@ -14,18 +14,18 @@ import json
 import logging
 import os
 import runpy
-import socket
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from replaykit.connector import ConnectorTarget
+from replaykit.netguard import NetworkBlockedError, blocked_network  # noqa: F401 - the guard has its own module
 
 _PREIMPORT = (
     "pydantic.v1",
@@ -167,37 +167,6 @@ def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], o
         return function()
 
     return target.target, run_entrypoint
-
-
-# --------------------------------------------------------------------------- network guard
-
-
-class NetworkBlockedError(RuntimeError):
-    """A connection was attempted during replay; replay never reaches the network."""
-
-
-@contextmanager
-def blocked_network(attempts: list[str]) -> Iterator[None]:
-    """Refuse every non-UNIX socket connection; each attempt is counted and fails the invocation."""
-    original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def refuse(sock: socket.socket, address: Any) -> None:
-        if sock.family == getattr(socket, "AF_UNIX", None):
-            return original_connect(sock, address)
-        attempts.append(repr(address))
-        raise NetworkBlockedError(f"replaykit replay: network access to {address!r} is blocked")
-
-    def refuse_ex(sock: socket.socket, address: Any) -> int:
-        refuse(sock, address)
-        return original_connect_ex(sock, address)
-
-    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = refuse_ex  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------- main

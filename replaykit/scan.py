@@ -210,6 +210,45 @@ def _brotli(raw: bytes) -> bytes:
     return bytes(brotli.decompress(raw))
 
 
+# Google's API key format (detect-secrets has no plugin for it).
+_GOOGLE_API_KEY = re.compile(r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])")
+_PEM_START = re.compile(r"-----BEGIN[ \t\n\\]")
+_PEM_END = re.compile(r"-----END[A-Z \t\n\\]*?-----")
+_JWT_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]*")
+_FOLD = re.compile(r"(?:\\n|[ \t]*\\?\n[ \t]*\\?|[ \t]+)+")  # YAML folding, JSON "\n", runs of blanks
+
+
+def _pem_block(text: str, start: int) -> str:
+    """The whole PEM block whose ``BEGIN`` line starts near ``start``: header, key material, ``END`` line."""
+    begin = text.rfind("-----", max(0, start - 12), start + 1)
+    begin = begin if begin >= 0 else start
+    end = _PEM_END.search(text, begin + 10, begin + 20_000)
+    return text[begin : end.end()] if end else text[begin : begin + 4096]
+
+
+def _whole_value(plugin: str, text: str, start: int, value: str) -> str:
+    """What ``--fix`` must replace: a whole PEM block (not its header), a whole JWT (its signature too)."""
+    if plugin == "Private Key":
+        return _pem_block(text, start)
+    if plugin == "JSON Web Token":
+        tail = _JWT_TAIL.match(text, start + len(value))
+        return value + (tail.group(0) if tail else "")
+    return value
+
+
+def _folded_private_keys(text: str) -> Iterator[tuple[int, str]]:
+    """PEM headers that YAML folded across lines (or JSON spelt with ``\\n``): matched unfolded."""
+    from detect_secrets.plugins.private_key import PrivateKeyDetector
+
+    patterns = PrivateKeyDetector().denylist
+    for match in _PEM_START.finditer(text):
+        window = text[match.start() : match.start() + 120]
+        unfolded = _FOLD.sub(" ", window)
+        folded_only = not any(p.search(window[:60]) for p in patterns)
+        if unfolded != window and folded_only and any(p.search(unfolded[:60]) for p in patterns):
+            yield match.start(), _pem_block(text, match.start())
+
+
 def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> list[Finding]:
     lines = _Lines(text, first_line)
     found: list[Finding] = []
@@ -229,7 +268,13 @@ def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> lis
             if hint is not None and hint not in region:
                 continue
             for match in pattern.finditer(region):
-                add(at(match.start()), plugin.name, "matches detect-secrets' plugin", _secret_of(match))
+                start = at(match.start())
+                value = _whole_value(plugin.name, text, start, _secret_of(match))
+                add(start, plugin.name, "matches detect-secrets' plugin", value)
+    for start, value in _folded_private_keys(text):
+        add(start, "Private Key", "matches detect-secrets' plugin (a header folded across lines)", value)
+    for match in _GOOGLE_API_KEY.finditer(text):
+        add(match.start(), "Google API Key", "an AIza... key", match.group(0))
     for regex in (_YAML_HEADER, _JSON_HEADER):
         for match in regex.finditer(lowered):
             value = text[match.start("value") : match.end("value")].strip().strip("'\"")
@@ -284,6 +329,50 @@ def known_secrets(directory: Path, extra: Iterable[Secret] = ()) -> Scrubber:
             for secret in discover_secrets(config):
                 scrubber.add(secret)
     return scrubber
+
+
+def default_targets(cassette_dir: Path, expected: Path | None) -> list[Path]:
+    """Everything replaykit writes for one connector: the cassette directory (cassettes, index, replay config,
+    state snapshots), the expected records, and what an interrupted command may have left beside them."""
+    from replaykit.commit import journal_of, previous_of, staged_of, staging_prefix
+    from replaykit.errors import UsageError
+
+    if not cassette_dir.is_dir():
+        raise UsageError(
+            f"cannot scan {cassette_dir}: no such cassette directory",
+            hint="Record first, set cassette_dir in [tool.replaykit], or name the files to scan.",
+        )
+    roots = [cassette_dir, previous_of(cassette_dir), *cassette_dir.parent.glob(staging_prefix(cassette_dir) + "*")]
+    files = [p for root in roots if root.is_dir() for p in sorted(root.rglob("*")) if p.is_file()]
+    extra = [journal_of(cassette_dir)]
+    if expected is not None:
+        extra += [expected, staged_of(expected), previous_of(expected)]
+    return files + [p for p in extra if p.is_file()]
+
+
+_CASSETTE_START = re.compile(rb"\A\s*(?:interactions:|version: 1\s)", re.M)
+
+
+def is_replaykit_file(path: Path) -> bool:
+    """Whether ``path`` is something replaykit writes (the pre-commit hook passes every YAML / JSON file, since a
+    cassette directory can be anywhere): a cassette (by its content), an index / replay config / state snapshot
+    beside one, expected records, or a staging / previous / staged leftover."""
+    name = path.name
+    if "expected_records" in name or name.endswith((".staged", ".commit.json")):
+        return True
+    if any(part.startswith(".") and (".staging-" in part or part.endswith(".previous")) for part in path.parts):
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return True  # unreadable: let the scan report it
+    if path.suffix in (".yaml", ".yml") and _CASSETTE_START.match(head):
+        return True
+    directory = path.parent.parent if path.parent.name == "states" else path.parent
+    return (
+        path.suffix == ".json" and (directory / "index.json").is_file() and (directory / "replay_config.json").is_file()
+    )
 
 
 def _scan_paths(paths: list[str], secrets: list[tuple[str, str]]) -> list[Finding]:
@@ -359,7 +448,50 @@ def fix_file(path: Path, findings: list[Finding], known: Scrubber) -> int:
             name = re.sub(r"[^a-z0-9]+", "_", finding.rule.lower()).strip("_")
             scrubber.add(Secret(name, finding.value))
     text = path.read_text(encoding="utf-8", errors="replace")
-    fixed = scrubber.scrub_text(text)
+    fixed = scrubber.scrub_text(_BINARY.sub(lambda m: _fix_binary(m, scrubber), text))
     if fixed != text:
         write_atomic(path, fixed)
     return len({f.value for f in findings if f.value}) + len(list(known.find(text)))
+
+
+_CODECS: list[tuple[str, Callable[[bytes], bytes], Callable[[bytes], bytes]]] = [
+    ("gzip", gzip.decompress, lambda b: gzip.compress(b, mtime=0)),
+    ("zlib", zlib.decompress, zlib.compress),
+    ("deflate", lambda b: zlib.decompress(b, -15), lambda b: _raw_deflate(b)),
+    ("brotli", lambda b: _brotli(b), lambda b: _brotli_compress(b)),
+    ("identity", lambda b: b, lambda b: b),
+]
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _brotli_compress(data: bytes) -> bytes:
+    import brotli
+
+    return bytes(brotli.compress(data))
+
+
+def _fix_binary(match: re.Match[str], scrubber: Scrubber) -> str:
+    """A ``!!binary`` body with its secrets replaced: decoded, decompressed, scrubbed, compressed the same way."""
+    block = match.group(1)
+    try:
+        raw = base64.b64decode("".join(block.split()))
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    for _, decompress, compress in _CODECS:
+        try:
+            plain = decompress(raw)
+            plain.decode("utf-8")
+        except Exception:  # noqa: BLE001 - not this encoding; try the next one
+            continue
+        scrubbed = scrubber.scrub_bytes(plain)
+        if scrubbed == plain:
+            return match.group(0)
+        indent = block[: len(block) - len(block.lstrip(" \t"))]
+        lines = base64.encodebytes(compress(scrubbed)).decode("ascii").splitlines()
+        header = match.group(0)[: match.start(1) - match.start(0)]
+        return header + "".join(f"{indent}{line}\n" for line in lines)
+    return match.group(0)

@@ -35,7 +35,26 @@ def _leaves(node: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, str):
         yield path, node
     elif isinstance(node, bytes):
-        yield path, node.decode("utf-8", errors="replace")
+        yield path, _decompressed(node).decode("utf-8", errors="replace")
+
+
+def _decompressed(data: bytes) -> bytes:
+    """A body as its text: a compressed body (gzip, zlib, raw deflate, brotli) that stayed so is opened too."""
+    import gzip
+    import zlib
+
+    for decompress in (gzip.decompress, zlib.decompress, lambda b: zlib.decompress(b, -15), _brotli):
+        try:
+            return bytes(decompress(data))
+        except Exception:  # noqa: BLE001 - not this encoding; try the next one
+            continue
+    return data
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli
+
+    return bytes(brotli.decompress(data))
 
 
 def _parsed(path: Path, text: str) -> Any:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from replaykit.scrub import Scrubber, Secret, discover_secrets, placeholder, secret_field_names
+from replaykit.scrub import Scrubber, Secret, discover_secrets, placeholder, secret_field_names, too_short
 
 VALUE = "s3cr3t/val+ue=&x"
 
@@ -97,3 +101,105 @@ def test_learning_from_an_exchange() -> None:
         ("access_token", "at-abcdefghij"),
         ("refresh_token", "rt-klmnopqrst"),
     }
+
+
+# ---------------------------------------------------------------- every spelling, generated secrets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+
+from echo_api import spellings  # noqa: E402 - the test's own spellings, independent of replaykit
+
+SECRET_TEXT = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=6, max_size=30),
+    st.text(alphabet=".*+?()[]{}|^$\\/%=&\"'# ", min_size=6, max_size=12),
+    st.integers(min_value=10**7, max_value=10**18).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(value=SECRET_TEXT, before=st.sampled_from(["", "x", "=", "/", "%", "\\", '"', "A"]))
+def test_every_spelling_of_a_generated_secret_is_scrubbed_and_verified(value: str, before: str) -> None:
+    assume(not too_short(value))
+    scrubber = Scrubber([Secret("tok", value)])
+    for kind, spelt in spellings(value).items():
+        text = f'{{"k": "{before}{spelt}", "u": "http://h/p?a={before}{spelt}&b=1"}}\n{before}{spelt}'
+        assert list(scrubber.find(text)), kind
+        scrubbed = scrubber.scrub_text(text)
+        assert list(scrubber.find(scrubbed)) == [], kind
+        for other_kind, other in spellings(value).items():
+            assert other not in scrubbed, (kind, other_kind)
+        assert "REDACTED" in scrubbed.upper() or kind.startswith("base64-")
+
+
+def test_short_and_short_numeric_values_are_refused() -> None:
+    from replaykit.scrub import unsafe_secret_fields
+
+    assert too_short("abc")
+    assert too_short("1234567")
+    assert not too_short("abcdef")
+    assert not too_short("12345678")
+    assert not Scrubber().add(Secret("pw", "abc"))
+    config = {"password": "abc", "api_key": 982734650192, "pin": 1234, "nested": {"token": "12"}}
+    assert unsafe_secret_fields(config, None, ["pin"]) == ["password", "pin", "token"]
+
+
+def test_numbers_that_are_secrets_become_placeholders_in_values() -> None:
+    scrubber = Scrubber(discover_secrets({"api_key": 982734650192, "count": 3}))
+    assert scrubber.scrub_value({"api_key": 982734650192, "n": 3, "s": "x982734650192"}) == {
+        "api_key": placeholder("api_key"),
+        "n": 3,
+        "s": f"x{placeholder('api_key')}",
+    }
+
+
+def test_base64_inside_a_longer_token_is_rewritten_to_hold_the_placeholder() -> None:
+    scrubber = Scrubber([Secret("password", "pw/with+odd=chars")])
+    token = base64.b64encode(b"ada:pw/with+odd=chars").decode()
+    scrubbed = scrubber.scrub_text(f"Basic {token}")
+    assert base64.b64decode(scrubbed.split()[1]) == b"ada:" + placeholder("password").encode()
+
+
+def test_lower_case_percent_encoding_keeps_its_case_in_the_placeholder() -> None:
+    scrubber = Scrubber([Secret("k", "a/b+c=d&e")])
+    assert scrubber.scrub_text("q=a%2fb%2bc%3dd%26e") == "q=%2a%2aREDACTED%3ak%2a%2a"
+
+
+def test_session_tokens_are_learned_from_their_credential_position() -> None:
+    from replaykit.scrub import learn_from_exchange
+
+    learned = learn_from_exchange(
+        {"X-Metabase-Session": "5b1c0f7e-aaaa", "Cookie": 'sid="quoted-cookie-value"', "Accept": "application/json"},
+        {},
+        b'{"id": "5b1c0f7e-aaaa"}',
+        request_uri="http://h/api?sessionToken=tok-123456789&next_token=page-2-abcdef&limit=100",
+        request_body=b'{"auth_code": "code-987654321", "query": "select"}',
+    )
+    assert {(s.name, s.value) for s in learned} == {
+        ("x_metabase_session", "5b1c0f7e-aaaa"),
+        ("cookie_sid", "quoted-cookie-value"),
+        ("sessionToken", "tok-123456789"),
+        ("auth_code", "code-987654321"),
+    }
+
+
+def test_a_scrubbed_quoted_cookie_keeps_valid_json() -> None:
+    scrubber = Scrubber([Secret("cookie_sid", "quoted-cookie-value")])
+    body = json.dumps({"cookie": '"quoted-cookie-value"', "echo": "quoted-cookie-value"})
+    assert json.loads(scrubber.scrub_text(body)) == {
+        "cookie": f'"{placeholder("cookie_sid")}"',
+        "echo": placeholder("cookie_sid"),
+    }
+
+
+def test_verification_opens_a_body_that_stayed_compressed(tmp_path: Path) -> None:
+    import gzip
+
+    import yaml
+
+    from replaykit.verify import find_leak
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"body": gzip.compress(b'{"token": "tok-0123456789"}')}))
+    leak = find_leak(path, Scrubber([Secret("token", "tok-0123456789")]))
+    assert leak is not None
+    assert leak.secret == "token"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from replaykit.errors import ConfigError, UnknownConfigKeyError
-from replaykit.files import recover_interrupted_swap, remove_stale_staging, swap_in_directory, write_atomic
+from replaykit.files import write_atomic
 from replaykit.settings import resolve_settings
 
 
@@ -55,22 +55,3 @@ def test_write_atomic_leaves_no_temp_file(tmp_path: Path) -> None:
     write_atomic(target, b"two")
     assert target.read_text() == "two"
     assert os.listdir(target.parent) == ["f.txt"]
-
-
-def test_swap_and_recovery(tmp_path: Path) -> None:
-    target = tmp_path / "cassettes"
-    target.mkdir()
-    (target / "old").write_text("old")
-    staging = tmp_path / ".cassettes.staging-1"
-    staging.mkdir()
-    (staging / "new").write_text("new")
-    swap_in_directory(staging, target)
-    assert [p.name for p in target.iterdir()] == ["new"]
-    # a swap killed between its renames: the previous recording comes back
-    backup = tmp_path / ".cassettes.previous"
-    os.replace(target, backup)
-    recover_interrupted_swap(target)
-    assert (target / "new").read_text() == "new"
-    (tmp_path / ".cassettes.staging-2").mkdir()
-    remove_stale_staging(target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cassettes"]
