@@ -143,7 +143,7 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                 )
             )
         future = getattr(test, "future_state", None)
-        if future is not None and future.future_state_path:
+        if future is not None and future.future_state_path and future.bypass_reason is None:  # CAT skips a bypass
             plan.append(
                 PlannedInvocation(
                     f"incremental-{i}-abnormal_state",

@@ -70,15 +70,20 @@ def check_lines(report: ReplayReport) -> Iterator[str]:
     if not report.checks:
         return
     yield "acceptance checks:"
-    yield f"  {'suite':14} {'passed':>6} {'failed':>6} {'skipped':>7}"
+    yield f"  {'suite':14} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
     suites = list(dict.fromkeys(c.suite for c in report.checks))
     for suite in suites:
         of = [c for c in report.checks if c.suite == suite]
-        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped")]
-        yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7}"
+        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped", "warning")]
+        yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
+    for check in [c for c in report.checks if c.status == "warning"]:
+        marker = " (strict-only)" if check.strict_only else ""
+        yield f"  WARNING {check.node_id}{marker}: {check.message}"
+        yield from (f"    {d}" for d in check.details[1:16])
     failed = [c for c in report.checks if c.status == "failed"]
     for check in failed:
-        yield f"  FAILED {check.node_id}: {check.message}"
+        marker = " (strict-only)" if check.strict_only else ""
+        yield f"  FAILED {check.node_id}{marker}: {check.message}"
         yield from (f"    {d}" for d in check.details[1:16])
     if failed:
         yield (

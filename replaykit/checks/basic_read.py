@@ -11,6 +11,7 @@ Beyond CAT (``strict_only``: a warning by default, a failure under ``--strict``)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from replaykit.checks import (
@@ -93,14 +94,14 @@ def read_steps(
     records = output.records
     if not records:
         return ["At least one record should be read using provided catalog"]
-    steps = [
+    steps: list[Callable[[], str | None]] = [
         lambda: rules.validate_schema(records, catalog) if validate_schema else None,
         lambda: rules.empty_streams(records, catalog, empty_streams),
         lambda: rules.primary_keys_data_type(records, catalog) if validate_primary_keys_data_type else None,
         lambda: rules.data_points(records, catalog) if validate_data_points else None,
-        lambda: (
-            rules.expected_records(records, expected_by_stream, exact_order, catalog) if expected_by_stream else None
-        ),
+        lambda: rules.expected_records(records, expected_by_stream, exact_order, catalog)
+        if expected_by_stream
+        else None,
         lambda: rules.stream_statuses(output.traces, catalog) if validate_stream_statuses else None,
         lambda: rules.state_messages(output.states, catalog) if validate_state_messages else None,
     ]

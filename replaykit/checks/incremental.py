@@ -190,7 +190,8 @@ def abnormal_state(test: Any, context: CheckContext, i: int, params: str) -> Che
     if isinstance(future_states, str):
         return result(SUITE, test_name, [future_states], params)
     read1 = context.invocations.get(f"{SUITE}-{i}-read1")
-    catalog = (invocation or read1).catalog if (invocation or read1) is not None else None
+    source = invocation if invocation is not None else read1
+    catalog = source.catalog if source is not None else None
     coverage = future_state_coverage(test.future_state, future_states, catalog, high)
     if coverage:
         return result(SUITE, test_name, coverage, params)

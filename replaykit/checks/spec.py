@@ -50,13 +50,15 @@ def secret_marking(spec: dict[str, Any]) -> list[str]:
         if not isinstance(holder, dict):
             continue
         name = _field_name(path)
+        if not name or name.lower() not in SECRET_NAMES:
+            continue  # CAT judges only properties named like a secret, in either direction
         types = value if isinstance(value, list) else [value]
         can_hold = any(t in ("string", "integer", "number") for t in types) and not holder.get("const")
         marked = bool(holder.get("airbyte_secret"))
         where = "/".join(str(p) for p in holder_path)
         if marked and not can_hold:
             wrongly_marked.append(where)
-        elif name and name.lower() in SECRET_NAMES and can_hold and not marked:
+        elif can_hold and not marked:
             unmarked.append(where)
     out = []
     if wrongly_marked:
@@ -139,9 +141,6 @@ def object_not_empty(spec: dict[str, Any]) -> list[str]:
     for path, key, value in walk(spec, ()):
         if key == "type" and value == "object" and len(path) > 1:
             holder = _node(spec, path[:-1])
-            parent = _node(spec, path[:-3]) if len(path) >= 3 else None
-            if isinstance(parent, dict) and "oneOf" in parent:
-                continue
             if isinstance(holder, dict) and not holder.get("properties") and "oneOf" not in holder:
                 out.append(f"{'/'.join(map(str, path[:-1]))}: object type must have non-empty properties")
     return out
@@ -166,7 +165,13 @@ def array_type(spec: dict[str, Any]) -> list[str]:
 def duplicate_order(spec: dict[str, Any]) -> list[str]:
     out = []
     for path, key, value in walk(spec, ()):
-        if key == "properties" and isinstance(value, dict):
+        holder = _node(spec, path[:-1])
+        if (
+            key == "properties"
+            and isinstance(value, dict)
+            and isinstance(holder, dict)
+            and holder.get("type") == "object"
+        ):
             seen: dict[tuple[str, Any], str] = {}
             for name, prop in value.items():
                 if isinstance(prop, dict) and "order" in prop:
@@ -268,18 +273,40 @@ def date_warnings(spec: dict[str, Any]) -> list[str]:
     return out
 
 
-def _spec_from_file(path: Path) -> dict[str, Any] | None:
+def spec_from_file(path: Path) -> dict[str, Any] | str | None:
+    """CAT's ``connector_spec`` fixture: None when the file is missing, a message when CAT cannot load it."""
     if not path.is_file():
         return None
-    data = (
-        yaml.safe_load(path.read_text(encoding="utf-8"))
-        if path.suffix in (".yaml", ".yml")
-        else json.loads(path.read_text(encoding="utf-8"))
-    )
     if path.name in ("manifest.yaml", "manifest.yml"):
-        connection = ((data or {}).get("spec") or {}).get("connection_specification")
-        return {"connectionSpecification": connection}
-    return dict(data or {})
+        manifest = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = manifest.get("spec") or {}
+        return {  # CAT 3.9.5+ (manifest_helper.parse_manifest_spec)
+            "connectionSpecification": spec.get("connection_specification"),
+            "documentationUrl": spec.get("documentationUrl"),
+            "advanced_auth": spec.get("advanced_auth"),
+        }
+    if path.suffix == ".json":
+        return dict(json.loads(path.read_text(encoding="utf-8")) or {})
+    if path.suffix == ".yaml":
+        return dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return f"{path.name}: path must be a '.yaml' or '.json' file"
+
+
+def _without_nulls(value: Any) -> Any:
+    """A ``ConnectorSpecification``'s fields as pydantic compares them: an absent optional field is None."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def match_expected(actual: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """CAT's ``test_match_expected``: the whole specification equals the file's."""
+    if _without_nulls(actual) == _without_nulls(expected):
+        return []
+    differing = sorted(
+        k for k in set(actual) | set(expected) if _without_nulls(actual.get(k)) != _without_nulls(expected.get(k))
+    )
+    return [f"Spec should be equal to the one in spec.yaml or spec.json file (differing keys: {differing})"]
 
 
 def _checks(spec_message: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
@@ -299,9 +326,6 @@ def _checks(spec_message: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
 
 
 def run(context: CheckContext) -> list[CheckResult]:
-    from jsonschema import Draft7Validator
-    from jsonschema.exceptions import SchemaError
-
     results: list[CheckResult] = []
     output = context.output("spec-0")
     for i, test in enumerate(context.acceptance.tests(SUITE)):
@@ -342,36 +366,21 @@ def run(context: CheckContext) -> list[CheckResult]:
             if oauth is None
             else result(SUITE, "test_oauth_flow_parameters", oauth, params)
         )
-        expected = _spec_from_file(context.acceptance.resolve(test.spec_path) or Path(test.spec_path))
+        expected = spec_from_file(context.acceptance.resolve(test.spec_path) or Path(test.spec_path))
         if expected is None:
-            results.append(skipped(SUITE, "test_match_expected", f"no spec file at {test.spec_path}", params))
-        else:
-            actual = {k: v for k, v in spec_message.items() if k in expected}
             results.append(
-                result(
+                skipped(
                     SUITE,
                     "test_match_expected",
-                    [] if actual == expected else [f"The spec the connector emits differs from {test.spec_path}"],
+                    "The spec.yaml or spec.json does not exist. Hence, comparison with the actual one can't be "
+                    "performed",
                     params,
                 )
             )
-        config = _config_for(context, test.config_path)
-        if config is None:
-            results.append(skipped(SUITE, "test_config_match_spec", "no recorded config", params))
         else:
-            try:
-                Draft7Validator.check_schema(spec_message.get("connectionSpecification") or {})
-                errors = [
-                    e.message
-                    for e in Draft7Validator(spec_message.get("connectionSpecification") or {}).iter_errors(
-                        {k: v for k, v in config.items() if not k.startswith("_")}
-                    )
-                ]
-                results.append(
-                    result(SUITE, "test_config_match_spec", [f"Config invalid: {e}" for e in errors], params)
-                )
-            except SchemaError as exc:
-                results.append(result(SUITE, "test_config_match_spec", [f"Spec is invalid: {exc.message}"], params))
+            failures = [expected] if isinstance(expected, str) else match_expected(spec_message, expected)
+            results.append(result(SUITE, "test_match_expected", failures, params))
+        results.append(config_match_spec(context, test, spec_message, params))
         results.append(_backward_compatibility(context, spec_message, test, params))
         for docker_only in ("test_image_labels", "test_image_environment_variables"):
             results.append(
@@ -385,12 +394,57 @@ def run(context: CheckContext) -> list[CheckResult]:
     return results
 
 
-def _config_for(context: CheckContext, config_path: str) -> dict[str, Any] | None:
-    """The recorded (scrubbed) config an invocation ran with; the main config unless a check used another."""
+def config_problems(spec: dict[str, Any], config: dict[str, Any], *, scrubbed: bool = False) -> list[str]:
+    """CAT's ``test_config_match_spec``: ``jsonschema.validate`` (draft from ``$schema``) of the config without
+    ``_``-prefixed keys. ``scrubbed``: errors on replaykit's ``**REDACTED:...**`` placeholders are not judged."""
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+
+    instance = {k: v for k, v in config.items() if not str(k).startswith("_")}
+    try:
+        cls = jsonschema.validators.validator_for(spec)
+        cls.check_schema(spec)
+    except SchemaError as exc:
+        return [f"Spec is invalid: {exc.message}"]
+    errors = [
+        e
+        for e in cls(spec).iter_errors(instance)
+        if not (scrubbed and isinstance(e.instance, str) and REDACTED in e.instance)
+    ]
+    return [f"Config invalid: {errors[0].message}"] if errors else []
+
+
+REDACTED = "**REDACTED"
+
+
+def config_match_spec(context: CheckContext, test: Any, spec_message: dict[str, Any], params: str) -> CheckResult:
+    """Against the test's ``config_path`` when it is on disk (as CAT), else the recorded, scrubbed config of the
+    invocation that ran with it (placeholders are not judged)."""
+    spec = spec_message.get("connectionSpecification") or {}
+    path = context.acceptance.resolve(test.config_path)
+    if path is not None and path.is_file():
+        try:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            return result(SUITE, "test_config_match_spec", [f"{test.config_path} is not valid JSON: {exc}"], params)
+        return result(SUITE, "test_config_match_spec", config_problems(spec, config), params)
+    recorded = _recorded_config(context, path)
+    if recorded is None:
+        return skipped(SUITE, "test_config_match_spec", f"no config at {test.config_path} and none recorded", params)
+    return result(SUITE, "test_config_match_spec", config_problems(spec, recorded, scrubbed=True), params)
+
+
+def _recorded_config(context: CheckContext, path: Path | None) -> dict[str, Any] | None:
+    """The scrubbed config recorded with an invocation that used ``path`` (the main config by default)."""
+    fallback = None
     for invocation in context.invocations.values():
-        if invocation.config is not None and invocation.command in ("discover", "read"):
+        if invocation.config is None or invocation.command not in ("check", "discover", "read"):
+            continue
+        if path is not None and getattr(invocation, "config_path", None) == str(path):
             return invocation.config
-    return None
+        if fallback is None and invocation.command in ("discover", "read"):
+            fallback = invocation.config
+    return fallback
 
 
 def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any], test: Any, params: str) -> CheckResult:
