@@ -38,7 +38,7 @@ def _field_name(path: tuple[Any, ...]) -> str | None:
     return None
 
 
-def secret_marking(spec: dict[str, Any]) -> list[str]:
+def secret_marking(spec: dict[str, Any], names: frozenset[str] | tuple[str, ...] = SECRET_NAMES) -> list[str]:
     """test_secret_is_properly_marked: CAT's two messages, with the offending property paths."""
     wrongly_marked, unmarked = [], []
     properties = spec.get("properties") or {}
@@ -50,7 +50,7 @@ def secret_marking(spec: dict[str, Any]) -> list[str]:
         if not isinstance(holder, dict):
             continue
         name = _field_name(path)
-        if not name or name.lower() not in SECRET_NAMES:
+        if not name or name.lower() not in names:
             continue  # CAT judges only properties named like a secret, in either direction
         types = value if isinstance(value, list) else [value]
         can_hold = any(t in ("string", "integer", "number") for t in types) and not holder.get("const")
@@ -259,18 +259,38 @@ DATE_PATTERN = "^[0-9]{2}-[0-9]{2}-[0-9]{4}$"
 DATE_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 
 
-def date_warnings(spec: dict[str, Any]) -> list[str]:
-    """CAT's test_date_pattern / test_date_format: warnings only, never failures."""
+def date_pattern_warnings(spec: dict[str, Any]) -> list[str]:
+    """CAT's ``test_date_pattern`` (warnings only): a date / date-time format without CAT's pattern."""
     out = []
     for path, key, value in walk(spec, ()):
-        if key == "format" and value in ("date", "date-time") and _not_property_name(path):
-            holder = _node(spec, path[:-1])
-            if isinstance(holder, dict) and "pattern" not in holder:
-                out.append(
-                    f"{'/'.join(map(str, path[:-1]))}: format {value} has no pattern "
-                    f"(CAT suggests {DATE_PATTERN if value == 'date' else DATE_TIME_PATTERN})"
-                )
+        if key != "format" or not isinstance(value, str):
+            continue
+        holder = _node(spec, path[:-1])
+        pattern = holder.get("pattern") if isinstance(holder, dict) else None
+        where = "/".join(map(str, path))
+        if value == "date" and pattern != DATE_PATTERN:
+            out.append(f"{where} is defining a date format without the corresponding pattern ({DATE_PATTERN})")
+        if value == "date-time" and pattern != DATE_TIME_PATTERN:
+            out.append(f"{where} is defining a date-time format without the corresponding pattern {DATE_TIME_PATTERN}")
     return out
+
+
+def date_format_warnings(spec: dict[str, Any]) -> list[str]:
+    """CAT's ``test_date_format`` (warnings only): CAT's date pattern without the matching format."""
+    out = []
+    for path, key, value in walk(spec, ()):
+        if key != "pattern" or value not in (DATE_PATTERN, DATE_TIME_PATTERN):
+            continue
+        holder = _node(spec, path[:-1])
+        found = holder.get("format") if isinstance(holder, dict) else None
+        wanted = "date" if value == DATE_PATTERN else "date-time"
+        if found != wanted:
+            out.append(f"{'/'.join(map(str, path))} looks like a {wanted} pattern without format `{wanted}`")
+    return out
+
+
+def date_warnings(spec: dict[str, Any]) -> list[str]:
+    return date_pattern_warnings(spec) + date_format_warnings(spec)
 
 
 def spec_from_file(path: Path) -> dict[str, Any] | str | None:

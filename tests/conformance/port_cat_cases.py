@@ -42,7 +42,7 @@ class Raises:
 
 
 class Param:
-    def __init__(self, *values: Any, id: str | None = None, marks: Any = None) -> None:  # noqa: A002
+    def __init__(self, *values: Any, id: str | None = None, marks: Any = None) -> None:
         self.values, self.id = values, id
 
 
@@ -208,7 +208,7 @@ def to_json(value: Any) -> Any:
 def cases_of(module: types.ModuleType, file_name: str, commit: str) -> list[dict[str, Any]]:
     functions: list[tuple[str, Any]] = []
     for name, value in vars(module).items():
-        if name.startswith("test_") and callable(value):
+        if name.startswith("test_") and isinstance(value, types.FunctionType):
             functions.append((name, value))
         elif name.startswith("Test") and isinstance(value, type):
             functions.extend(
@@ -245,7 +245,7 @@ def main(argv: list[str]) -> int:
         module.__package__ = "cat_unit_tests"
         sys.modules[module.__name__] = module
         try:
-            exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
+            exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
         except Exception as exc:  # noqa: BLE001 - report and go on with the other files
             print(f"{path.name}: cannot load: {exc!r}", file=sys.stderr)
             continue
