@@ -99,9 +99,9 @@ def read_steps(
         lambda: rules.empty_streams(records, catalog, empty_streams),
         lambda: rules.primary_keys_data_type(records, catalog) if validate_primary_keys_data_type else None,
         lambda: rules.data_points(records, catalog) if validate_data_points else None,
-        lambda: rules.expected_records(records, expected_by_stream, exact_order, catalog)
-        if expected_by_stream
-        else None,
+        lambda: (
+            rules.expected_records(records, expected_by_stream, exact_order, catalog) if expected_by_stream else None
+        ),
         lambda: rules.stream_statuses(output.traces, catalog) if validate_stream_statuses else None,
         lambda: rules.state_messages(output.states, catalog) if validate_state_messages else None,
     ]
