@@ -146,7 +146,7 @@ class FileTypesConfig:
     skip_test: bool = False
 
     def validate(self) -> None:
-        if self.bypass_reason and not self.skip_test:
+        if self.bypass_reason is not None and not self.skip_test:  # CAT: `is not None` (an empty reason too)
             raise ValueError("You can set a bypass_reason only if skip_test is true")
         if self.unsupported_types and self.skip_test:
             raise ValueError("You can't set unsupported_types if skip_test is true")

@@ -302,7 +302,7 @@ def spec_from_file(path: Path) -> dict[str, Any] | str | None:
         spec = manifest.get("spec") or {}
         return {  # CAT 3.9.5+ (manifest_helper.parse_manifest_spec)
             "connectionSpecification": spec.get("connection_specification"),
-            "documentationUrl": spec.get("documentationUrl"),
+            "documentationUrl": spec.get("documentation_url", spec.get("documentationUrl")),
             "advanced_auth": spec.get("advanced_auth"),
         }
     if path.suffix == ".json":
@@ -312,20 +312,26 @@ def spec_from_file(path: Path) -> dict[str, Any] | str | None:
     return f"{path.name}: path must be a '.yaml' or '.json' file"
 
 
+SPEC_DEFAULTS = {"supportsNormalization": False, "supportsDBT": False}  # the protocol model's non-None defaults
+
+
 def _without_nulls(value: Any) -> Any:
-    """A ``ConnectorSpecification``'s fields as pydantic compares them: an absent optional field is None."""
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     return value
 
 
+def _as_model(spec: dict[str, Any]) -> dict[str, Any]:
+    """A ``ConnectorSpecification`` as pydantic compares it: defaults filled in, absent optional fields None."""
+    return dict(_without_nulls({**SPEC_DEFAULTS, **spec}))
+
+
 def match_expected(actual: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     """CAT's ``test_match_expected``: the whole specification equals the file's."""
-    if _without_nulls(actual) == _without_nulls(expected):
+    got, wanted = _as_model(actual), _as_model(expected)
+    if got == wanted:
         return []
-    differing = sorted(
-        k for k in set(actual) | set(expected) if _without_nulls(actual.get(k)) != _without_nulls(expected.get(k))
-    )
+    differing = sorted(k for k in set(got) | set(wanted) if got.get(k) != wanted.get(k))
     return [f"Spec should be equal to the one in spec.yaml or spec.json file (differing keys: {differing})"]
 
 
@@ -468,7 +474,7 @@ def _recorded_config(context: CheckContext, path: Path | None) -> dict[str, Any]
 
 
 def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any], test: Any, params: str) -> CheckResult:
-    from replaykit.checks.compat import spec_breaking_changes
+    from replaykit.checks.compat import previous_config_problems, spec_breaking_changes
 
     recorded, source = context.previous_output("spec", "spec-0")
     disabled = test.backward_compatibility_tests_config.disable_for_version
@@ -485,7 +491,6 @@ def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any],
         return CheckResult(
             SUITE, "test_backward_compatibility", SKIP, "The previous and actual specifications are identical.", params
         )
-    changes = spec_breaking_changes(
-        recorded.get("connectionSpecification") or {}, spec_message.get("connectionSpecification") or {}
-    )
+    old, new = recorded.get("connectionSpecification") or {}, spec_message.get("connectionSpecification") or {}
+    changes = spec_breaking_changes(old, new) or previous_config_problems(old, new)
     return result(SUITE, "test_backward_compatibility", [f"{c} (compared with {source})" for c in changes], params)

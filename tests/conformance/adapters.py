@@ -35,6 +35,8 @@ def cat_fails(params: dict[str, Any], test: str = "") -> bool:
     for key in ("should_fail", "expect_fail", "should_raise_assert_error", "expected_error_streams"):
         if key in params:
             return bool(params[key])
+    if "expected_parsed_config" in params:  # the config parses (without error)
+        return False
     if "valid" in params:
         return not params["valid"]
     if "is_warning_logged" in params:
@@ -225,7 +227,102 @@ def _field_appears(p: dict[str, Any]) -> bool:
     return bool(read_rules.data_points(records, plain(p["configured_catalog"])))
 
 
+def _config_rejected(raw: dict[str, Any]) -> bool:
+    from replaykit.acceptance import parse_acceptance_config
+    from replaykit.errors import ConfigError
+
+    try:
+        parse_acceptance_config(plain(raw))
+    except ConfigError:
+        return True
+    return False
+
+
+def _basic_read_option(key: str, value: dict[str, Any]) -> bool:
+    test = {key: {k: v for k, v in value.items() if v is not None}}
+    return _config_rejected({"connector_image": "foo", "acceptance_tests": {"basic_read": {"tests": [test]}}})
+
+
+def _two_sequential_reads(p: dict[str, Any]) -> bool:
+    from replaykit.checks.incremental import two_sequential_reads
+
+    def records(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"stream": "test_stream", "data": d, "emitted_at": 111} for d in data]
+
+    if p["run_per_stream_test"]:
+        descriptor = {"name": "test_stream", **({"namespace": p["namespace"]} if p["namespace"] else {})}
+        state = {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": descriptor, "stream_state": {"date": p["latest_state"]}},
+        }
+    else:
+        state = {"data": {"date": p["latest_state"]}}
+    first = ConnectorOutput(records=records(p["records1"]), states=[state])
+    second = ConnectorOutput(records=records(p["records2"]))
+    catalog = {
+        "streams": [
+            {
+                "stream": {
+                    "name": "test_stream",
+                    "json_schema": {"type": "object", "properties": {"date": {"type": p["cursor_type"]}}},
+                    "supported_sync_modes": ["full_refresh", "incremental"],
+                },
+                "sync_mode": "incremental",
+                "destination_sync_mode": "overwrite",
+                "cursor_field": ["date"],
+            }
+        ]
+    }
+
+    class _Test:
+        cursor_paths = None
+        threshold_days = 0
+
+    return bool(two_sequential_reads(_Test(), first, second, catalog, [state], strict=False))
+
+
+def _spec_compat(p: dict[str, Any], examples: int | None = 10) -> bool:
+    from replaykit.checks.compat import previous_config_problems, spec_breaking_changes
+
+    old = plain(p["previous_connector_spec"])["connectionSpecification"]
+    new = plain(p["actual_connector_spec"])["connectionSpecification"]
+    if examples is None:
+        return bool(previous_config_problems(old, new, 200))
+    return bool(spec_breaking_changes(old, new) or previous_config_problems(old, new, examples))
+
+
+def _catalog_compat(p: dict[str, Any]) -> bool:
+    from replaykit.checks.compat import catalog_breaking_changes
+
+    def catalog(streams: dict[str, Any]) -> dict[str, Any]:
+        return {"streams": [{"default_cursor_field": None, **plain(s), "name": name} for name, s in streams.items()]}
+
+    return bool(catalog_breaking_changes(catalog(p["previous_discovered_catalog"]), catalog(p["discovered_catalog"])))
+
+
 ADAPTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    # test_backward_compatibility.py
+    "test_spec_backward_compatibility": _spec_compat,
+    "test_validate_previous_configs": lambda p: _spec_compat(p, None),
+    "test_catalog_backward_compatibility": _catalog_compat,
+    # test_config.py
+    "TestConfig.test_config_parsing": lambda p: _config_rejected(p["raw_config"]),
+    "TestConfig.test_legacy_config_migration": lambda p: _config_rejected(p["legacy_config"]),
+    "TestExpectedRecordsConfig.test_bypass_reason_behavior": lambda p: _basic_read_option(
+        "expect_records", {"path": p["path"], "bypass_reason": p["bypass_reason"]}
+    ),
+    "TestFileTypesConfig.test_skip_test_behavior": lambda p: _basic_read_option(
+        "file_types",
+        {
+            "skip_test": p["skip_test"],
+            "bypass_reason": p["bypass_reason"],
+            "unsupported_types": plain(p["unsupported_types"]),
+        },
+    ),
+    "TestFileTypesConfig.test_extension_validation": lambda p: _basic_read_option(
+        "file_types", {"unsupported_types": [{"extension": p["extension"]}]}
+    ),
+    "test_incremental_two_sequential_reads": _two_sequential_reads,
     # test_spec.py
     "test_ref_in_spec_schemas": lambda p: bool(spec.refs(plain(p["connector_spec"]))),
     "test_oneof_usage": _spec_rule(spec.oneof_usage),
