@@ -10,7 +10,7 @@ import yaml
 
 from replaykit.acceptance.legacy import _migrate
 from replaykit.acceptance.model import SUITE_TEST_MODELS, SUITES, AcceptanceConfig
-from replaykit.acceptance.parsing import _InvalidError, _parse_model
+from replaykit.acceptance.parsing import WARNINGS, _InvalidError, _parse_model
 from replaykit.errors import ConfigError, UnknownConfigKeyError
 
 # --------------------------------------------------------------------------- loading
@@ -24,6 +24,9 @@ def parse_acceptance_config(raw: Any, path: Path | None = None) -> AcceptanceCon
         )
     warnings: list[str] = []
     data = _migrate(raw, warnings)
+    token = WARNINGS.set(warnings)
+    if "connector_image" not in data:
+        warnings.append("connector_image is missing: CAT requires it (replaykit runs the connector's Python code)")
     try:
         config = typing.cast(AcceptanceConfig, _parse_model(AcceptanceConfig, data, ""))
         for name in SUITES:
@@ -39,6 +42,8 @@ def parse_acceptance_config(raw: Any, path: Path | None = None) -> AcceptanceCon
             f"{where_file}: {exc.where}: {exc.message}",
             hint=(exc.hint + " " if exc.hint else "") + "Fix acceptance-test-config.yml.",
         ) from exc
+    finally:
+        WARNINGS.reset(token)
     config.path = path
     config.warnings = warnings
     return config

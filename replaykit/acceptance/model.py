@@ -58,8 +58,8 @@ class AuthDefaultMethodTests:
 
 @dataclass
 class ClientContainerConfig:
-    secrets_path: str
-    client_container_dockerfile_path: str
+    secrets_path: str | None = None
+    client_container_dockerfile_path: str | None = None
     setup_command: list[str] | None = None
     teardown_command: list[str] | None = None
     between_syncs_command: list[str] | None = None

@@ -3,11 +3,28 @@ and its path (and the closest valid key) where CAT rejects the config too, a war
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from typing import Any, Literal
+
+# Warnings of the config being parsed (set by ``parse_acceptance_config``): what CAT accepts differently.
+WARNINGS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("acceptance_warnings", default=None)
+# CAT's SEMVER_REGEX (pydantic v1 ``regex``: a match at the start) for backward-compatibility versions.
+SEMVER = re.compile(r"(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*)))?(?:\-([\w][\w\.\-_]*))?)?")
+SEMVER_FIELDS = ("previous_connector_version", "disable_for_version")
+_TRUE = {"1", "on", "t", "true", "y", "yes"}
+_FALSE = {"0", "off", "f", "false", "n", "no"}
+
+
+def warn(message: str) -> None:
+    collected = WARNINGS.get()
+    if collected is not None:
+        collected.append(message)
+
 
 # --------------------------------------------------------------------------- generic strict parsing
 
@@ -64,11 +81,19 @@ def _parse(tp: Any, value: Any, where: str) -> Any:
         return _parse_model(typing.cast(type, tp), value, where)
     if tp is Any:
         return value
-    if tp is bool:
+    if tp is bool:  # pydantic v1's coercions, as CAT
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+            return bool(value)
         if not isinstance(value, bool):
             raise _InvalidError(where, f"must be true or false, got {value!r}")
         return value
     if tp is int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value.strip())
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _InvalidError(where, f"must be an integer, got {value!r}")
         if value < 0:
@@ -89,6 +114,9 @@ def _parse_model(model: type, value: Any, where: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, item in value.items():
         path = f"{where}.{key}" if where else str(key)
+        if key not in fields and model.__name__ == "Suite":
+            warn(f"{path}: ignored (CAT ignores unknown keys next to tests / bypass_reason)")
+            continue
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
             raise _InvalidError(
@@ -96,7 +124,12 @@ def _parse_model(model: type, value: Any, where: str) -> Any:
                 f"unknown key {key!r}",
                 f"Did you mean {close[0]!r}?" if close else f"Valid keys here: {', '.join(fields)}.",
             )
+        f = fields[str(key)]
+        if item is None and f.default_factory is not dataclasses.MISSING:
+            continue  # CAT: an Optional section given as null; replaykit uses its defaults
         kwargs[str(key)] = _parse(hints[str(key)], item, path)
+        if key in SEMVER_FIELDS and isinstance(kwargs[str(key)], str) and not SEMVER.match(kwargs[str(key)]):
+            warn(f"{path}: {item!r} does not match CAT's semver pattern; CAT rejects this config")
     missing = [
         name
         for name, f in fields.items()
