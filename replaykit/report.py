@@ -70,12 +70,12 @@ def check_lines(report: ReplayReport) -> Iterator[str]:
     if not report.checks:
         return
     yield "acceptance checks:"
-    yield f"  {'suite':14} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
+    yield f"  {'suite':20} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
     suites = list(dict.fromkeys(c.suite for c in report.checks))
     for suite in suites:
         of = [c for c in report.checks if c.suite == suite]
         counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped", "warning")]
-        yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
+        yield f"  {suite:20} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
     for check in [c for c in report.checks if c.status == "warning"]:
         marker = " (strict-only)" if check.strict_only else ""
         yield f"  WARNING {check.node_id}{marker}: {check.message}"
