@@ -7,6 +7,7 @@ resolves them live and stores the concrete inputs in the invocation index; repla
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class PlannedInvocation:
     empty_streams: tuple[str, ...] = ()
     expect: str = "succeed"  # check: CAT's status (succeed | failed | exception); read: succeed | error
     expand: str | None = None  # "slices": expanded at record time into per-stream reads (ids "<id>-<stream>-...")
+    environment: tuple[tuple[str, str], ...] = ()  # CAT's custom_environment_variables and DEPLOYMENT_MODE
+    timeout_s: float | None = None  # the test's timeout_seconds
 
     def covers(self, invocation_id: str) -> bool:
         """Whether a recorded invocation belongs to this planned one (itself, or one of its expansions)."""
@@ -154,7 +157,31 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                     state=str(resolve(future.future_state_path)),
                 )
             )
-    return plan
+    return [_with_environment(p, acceptance) for p in plan]
+
+
+def _with_environment(planned: PlannedInvocation, acceptance: AcceptanceConfig | None) -> PlannedInvocation:
+    """As CAT: the config's ``custom_environment_variables``, ``DEPLOYMENT_MODE`` from the test's
+    ``deployment_mode``, and the test's ``timeout_seconds``."""
+    if acceptance is None:
+        return planned
+    test = acceptance_test_of(acceptance, planned.id)
+    env = {str(k): str(v) for k, v in acceptance.custom_environment_variables.items()}
+    mode = getattr(test, "deployment_mode", None)
+    if mode:
+        env["DEPLOYMENT_MODE"] = mode.upper()
+    timeout = getattr(test, "timeout_seconds", None)
+    return dataclasses.replace(planned, environment=tuple(sorted(env.items())), timeout_s=timeout or None)
+
+
+def acceptance_test_of(acceptance: AcceptanceConfig, invocation_id: str) -> Any:
+    """The acceptance test entry an invocation id belongs to (``<suite>-<i>...``), None for spec and others."""
+    parts = invocation_id.split("-")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return None
+    tests = acceptance.tests(parts[0])
+    index = int(parts[1])
+    return tests[index] if index < len(tests) else None
 
 
 def bad_catalog() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from replaykit.connector import ConnectorTarget, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.invocations import Invocation, InvocationIndex, load_index
-from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.plan import PlannedInvocation, build_plan, expected_records_path, load_acceptance_config
 from replaykit.runner import InvocationRun, LiveCallback, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -131,6 +131,7 @@ def replay_invocation(
     target: ConnectorTarget,
     command: str,
     live: LiveCallback | None = None,
+    planned: PlannedInvocation | None = None,
 ) -> InvocationReplay:
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
@@ -145,8 +146,10 @@ def replay_invocation(
             args=invocation.connector_args(config_file, catalog_file, state_file),
             frozen_at=invocation.frozen_at,
             invocation=invocation.id,
+            environment=dict(planned.environment) if planned else {},
         )
-        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds, live=live)
+        timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
+        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live)
     outcome.run = run
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
@@ -196,7 +199,8 @@ def replay(
     for position, invocation in enumerate(selected):
         if starting is not None:
             starting(invocation, position, len(selected))
-        outcome = replay_invocation(invocation, settings, target, command, live)
+        planned = next((p for p in plan if p.covers(invocation.id)), None)
+        outcome = replay_invocation(invocation, settings, target, command, live, planned)
         results.append(outcome)
         if progress is not None:
             progress(outcome)

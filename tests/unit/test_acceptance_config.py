@@ -227,3 +227,23 @@ def test_plan_follows_the_config(tmp_path: Path) -> None:
     assert plan[7].covers("incremental-0-slices-events-state2")
     assert not plan[7].covers("incremental-0-read1")
     assert plan[8].state == str((tmp_path / "state.json").resolve())
+
+
+def test_plan_carries_cats_environment_and_timeouts(tmp_path: Path) -> None:
+    config = parse_acceptance_config(
+        {
+            "custom_environment_variables": {"API_REGION": "eu", "RETRIES": 3},
+            "acceptance_tests": {
+                "connection": {"tests": [{"deployment_mode": "cloud", "timeout_seconds": 30}]},
+                "incremental": {"tests": [{"future_state": {"future_state_path": "s.json", "bypass_reason": "r"}}]},
+            },
+        },
+        tmp_path / "acceptance-test-config.yml",
+    )
+    plan = {p.id: p for p in build_plan(tmp_path, config, tmp_path / "secrets" / "config.json")}
+    assert dict(plan["connection-0"].environment) == {"API_REGION": "eu", "RETRIES": "3", "DEPLOYMENT_MODE": "CLOUD"}
+    assert plan["connection-0"].timeout_s == 30
+    assert dict(plan["spec-0"].environment) == {"API_REGION": "eu", "RETRIES": "3"}
+    assert plan["spec-0"].timeout_s is None
+    # CAT skips the abnormal-state test when future_state has a bypass reason, even with a path
+    assert "incremental-0-abnormal_state" not in plan
