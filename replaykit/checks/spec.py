@@ -30,6 +30,19 @@ FORBIDDEN = (
 )
 
 
+def can_store_secret(prop: dict[str, Any]) -> bool:
+    """CAT's ``_property_can_store_secret``: a string, integer or number type that is not a ``const``."""
+    declared = prop.get("type")
+    types = declared if isinstance(declared, list) else [declared]
+    return any(t in ("string", "integer", "number") for t in types) and not prop.get("const")
+
+
+def field_name(path: tuple[Any, ...]) -> str | None:
+    """CAT's ``_is_spec_property_name_secret`` name: the last part of a ``.../type`` path that is not a keyword
+    or an index."""
+    return _field_name(path)
+
+
 def _field_name(path: tuple[Any, ...]) -> str | None:
     for part in reversed(path[:-1]):
         if isinstance(part, int) or str(part).isdigit() or part in _NOT_NAMES:
@@ -42,7 +55,7 @@ def secret_marking(spec: dict[str, Any], names: frozenset[str] | tuple[str, ...]
     """test_secret_is_properly_marked: CAT's two messages, with the offending property paths."""
     wrongly_marked, unmarked = [], []
     properties = spec.get("properties") or {}
-    for path, key, value in walk(properties, ("properties",)):
+    for path, key, _value in walk(properties, ("properties",)):
         if key != "type":
             continue
         holder_path = path[:-1]
@@ -52,8 +65,7 @@ def secret_marking(spec: dict[str, Any], names: frozenset[str] | tuple[str, ...]
         name = _field_name(path)
         if not name or name.lower() not in names:
             continue  # CAT judges only properties named like a secret, in either direction
-        types = value if isinstance(value, list) else [value]
-        can_hold = any(t in ("string", "integer", "number") for t in types) and not holder.get("const")
+        can_hold = can_store_secret(holder)
         marked = bool(holder.get("airbyte_secret"))
         where = "/".join(str(p) for p in holder_path)
         if marked and not can_hold:

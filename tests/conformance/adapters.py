@@ -32,9 +32,17 @@ def cat_fails(params: dict[str, Any], test: str = "") -> bool:
     """CAT's verdict, as the case states it."""
     if test in ALWAYS_FAIL:
         return True
-    for key in ("should_fail", "expect_fail", "should_raise_assert_error", "expected_error_streams"):
+    for key in (
+        "should_fail",
+        "expect_fail",
+        "should_raise_assert_error",
+        "expected_error_streams",
+        "can_store_secret",
+    ):
         if key in params:
             return bool(params[key])
+    if "expected_result" in params:  # a helper's boolean result
+        return bool(params["expected_result"])
     if "expected_parsed_config" in params:  # the config parses (without error)
         return False
     if "valid" in params:
@@ -300,7 +308,16 @@ def _catalog_compat(p: dict[str, Any]) -> bool:
     return bool(catalog_breaking_changes(catalog(p["previous_discovered_catalog"]), catalog(p["discovered_catalog"])))
 
 
+def _secret_name(p: dict[str, Any]) -> bool:
+    """CAT's ``_is_spec_property_name_secret``: the name found, and whether it is a secret name (the verdict)."""
+    name = spec.field_name(tuple(p["path"].split("/")))
+    assert name == p["expected_name"]
+    return bool(name and name.lower() in ("api_key", "api_token", "refresh_token", "jwt", "credentials"))
+
+
 ADAPTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "test_is_spec_property_name_secret": _secret_name,
+    "test_property_can_store_secret": lambda p: spec.can_store_secret(p["property_def"]),
     # test_backward_compatibility.py
     "test_spec_backward_compatibility": _spec_compat,
     "test_validate_previous_configs": lambda p: _spec_compat(p, None),
