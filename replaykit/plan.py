@@ -97,7 +97,9 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                 expect=getattr(test, "status", "succeed"),
             )
         )
-    plan.append(PlannedInvocation("discovery-0", "discovery", "discover", main_config))
+    discovery_tests = tests("discovery")
+    first_discovery = config_of(getattr(discovery_tests[0], "config_path", None)) if discovery_tests else main_config
+    plan.append(PlannedInvocation("discovery-0", "discovery", "discover", first_discovery))  # as CAT: its config
     for i, test in enumerate(tests("discovery")[1:], start=1):
         plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test.config_path)))
     for i, test in enumerate(tests("basic_read")):
@@ -197,7 +199,9 @@ def bad_catalog() -> dict[str, Any]:
 def configured_catalog_from(
     discovered: dict[str, Any], *, incremental: bool, exclude: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """CAT's configured catalog built from a discovered one (incremental: only streams that support it)."""
+    """CAT's ``build_configured_catalog_from_discovered_catalog_and_empty_streams``: every discovered stream but
+    the empty ones, in its first supported sync mode, ``append``, with its default cursor and primary key
+    (incremental: only the streams that support it, in incremental mode)."""
     streams = []
     for stream in discovered.get("streams", []):
         if stream.get("name") in exclude:
@@ -207,12 +211,12 @@ def configured_catalog_from(
             continue
         configured: dict[str, Any] = {
             "stream": stream,
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "destination_sync_mode": "append" if incremental else "overwrite",
+            "sync_mode": "incremental" if incremental else modes[0],
+            "destination_sync_mode": "append",
         }
         if stream.get("source_defined_primary_key"):
             configured["primary_key"] = stream["source_defined_primary_key"]
-        if incremental and stream.get("default_cursor_field"):
+        if stream.get("default_cursor_field"):
             configured["cursor_field"] = stream["default_cursor_field"]
         streams.append(configured)
     return {"streams": streams}
