@@ -64,6 +64,19 @@ class CheckContext:
         return self.outputs.get(invocation_id)
 
 
+def streams_unknown_to_discover(catalog: dict[str, Any], context: CheckContext) -> list[str]:
+    """CAT's ``build_configured_catalog_from_custom_catalog``: a configured stream discover does not return fails."""
+    discovered = context.output("discovery-0")
+    if discovered is None or discovered.catalog is None:
+        return []
+    names = {s.get("name") for s in discovered.catalog.get("streams") or []}
+    return [
+        f"The {c['stream']['name']} stream you have set in the configured catalog is not part of the discovered_catalog"
+        for c in catalog.get("streams", [])
+        if c.get("stream", {}).get("name") not in names
+    ]
+
+
 def with_discovered_streams(catalog: dict[str, Any], context: CheckContext) -> dict[str, Any]:
     """As CAT: the configured streams take their schema from what discover returns now (the replayed
     discover), so a schema change in the connector's code is what the records are checked against."""

@@ -20,6 +20,7 @@ from replaykit.checks import (
     beyond_cat,
     result,
     skipped,
+    streams_unknown_to_discover,
     with_discovered_streams,
 )
 from replaykit.checks import read_rules as rules
@@ -194,7 +195,11 @@ def run(context: CheckContext) -> list[CheckResult]:
             results.append(skipped(SUITE, "test_read", f"basic_read-{i} was not replayed", params))
         else:
             catalog = with_discovered_streams(invocation.catalog or {}, context)
-            results.append(result(SUITE, "test_read", _test_read(context, test, output, catalog), params))
+            unknown = (
+                streams_unknown_to_discover(invocation.catalog or {}, context) if test.configured_catalog_path else []
+            )
+            problems = unknown[:1] or _test_read(context, test, output, catalog)
+            results.append(result(SUITE, "test_read", problems, params))
             undeclared = undeclared_fields(output.records, catalog) if test.fail_on_extra_columns else []
             if undeclared or (context.strict and test.fail_on_extra_columns):  # beyond CAT: shown when found
                 results.append(

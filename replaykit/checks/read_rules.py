@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from replaykit.checks.structure import expected_schema_structure, object_structure
+from replaykit.checks.structure import expected_schema_structure, freeze, object_structure
 
 _DATE_TIME = re.compile(r"^\d{4}-\d?\d-\d?\d(\s|T)\d?\d:\d?\d:\d?\d(.\d+)?.*$")
 
@@ -163,8 +163,8 @@ def data_points(records: list[dict[str, Any]], catalog: dict[str, Any]) -> str |
     )
 
 
-def _hashable(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def _hashable(value: Any) -> Any:
+    return freeze(value)
 
 
 def compare_expected(
@@ -185,7 +185,7 @@ def compare_expected(
         elif set(wanted) - set(got):
             return (
                 f"Expected to see those primary keys in the actual response for stream {name} but they were "
-                f"not found. {sorted(set(wanted) - set(got))[:5]}"
+                f"not found. {sorted(map(repr, set(wanted) - set(got)))[:5]}"
             )
     elif len(expected) > len(actual):
         return f"Expected to have at least as many records than expected for stream {name}."

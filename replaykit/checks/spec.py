@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from replaykit.checks import SKIP, CheckContext, CheckResult, result, skipped
-from replaykit.checks.schema import leaf_paths, walk
+from replaykit.checks.schema import walk
+from replaykit.checks.structure import expected_schema_structure, freeze
 from replaykit.scrub import CAT_SECRET_NAMES
 
 SUITE = "spec"
@@ -133,7 +134,7 @@ def enum_usage(spec: dict[str, Any]) -> list[str]:
     out = []
     for path, key, value in walk(spec, ()):
         if key == "enum" and isinstance(value, list) and _not_property_name(path):
-            seen = [json.dumps(v, sort_keys=True) for v in value]
+            seen = [freeze(v) for v in value]  # CAT: len(set(enum)), so 1, 1.0 and true are one value
             if len(set(seen)) != len(seen):
                 out.append(f"Enum lists should not contain duplicate values. Misconfigured enum array: {value}")
     return out
@@ -220,7 +221,7 @@ def refs(spec: dict[str, Any]) -> list[str]:
 
 
 def additional_properties(spec: dict[str, Any]) -> list[str]:
-    bad = [p for p, k, v in walk(spec, ()) if k == "additionalProperties" and _not_property_name(p) and v is not True]
+    bad = [p for p, k, v in walk(spec, ()) if k == "additionalProperties" and v is not True]  # CAT: any such key
     return ["When set, additionalProperties field value must be true for backward compatibility."] if bad else []
 
 
@@ -228,7 +229,7 @@ def oauth_flow_parameters(spec_message: dict[str, Any]) -> list[str] | None:
     advanced = spec_message.get("advanced_auth")
     if not advanced:
         return None
-    paths = set(leaf_paths(spec_message.get("connectionSpecification") or {}))
+    paths = set(expected_schema_structure(spec_message.get("connectionSpecification") or {}))
     expected = set()
     predicate = advanced.get("predicate_key")
     if predicate:
@@ -239,9 +240,10 @@ def oauth_flow_parameters(spec_message: dict[str, Any]) -> list[str] | None:
         "complete_oauth_output_specification",
         "complete_oauth_server_output_specification",
     ):
-        for prop in ((oauth.get(section) or {}).get("properties") or {}).values():
-            if isinstance(prop, dict) and prop.get("path_in_connector_config"):
-                expected.add("/" + "/".join(prop["path_in_connector_config"]))
+        for name, prop in ((oauth.get(section) or {}).get("properties") or {}).items():
+            if not isinstance(prop, dict) or "path_in_connector_config" not in prop:
+                return [f"{section}.{name} has no path_in_connector_config (CAT: KeyError)"]
+            expected.add("/" + "/".join(prop["path_in_connector_config"]))
     missing = expected - paths
     return [f"Specified oauth fields are missed from spec schema: {sorted(missing)}"] if missing else []
 

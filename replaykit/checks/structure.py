@@ -77,3 +77,12 @@ def expected_schema_structure(schema: dict[str, Any], annotate_one_of: bool = Fa
 
     scan(schema, "")
     return paths
+
+
+def freeze(value: Any) -> Any:
+    """CAT's ``make_hashable``: a hashable value with Python's equality (``1 == 1.0 == True``), key order ignored."""
+    if isinstance(value, dict):
+        return frozenset((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
