@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from replaykit.checks import attributes, discovery, full_refresh, read_rules, spec
+from replaykit.checks import attributes, discovery, full_refresh, read_rules
+from replaykit.checks import spec_rules as spec
 from replaykit.checks.basic_read import read_steps
 from replaykit.checks.cursor import abnormal_state_cursor_problems
 from replaykit.checks.incremental import future_state_coverage

@@ -9,7 +9,7 @@ import pytest
 
 from replaykit.acceptance import parse_acceptance_config
 from replaykit.checks import FAIL, PASS, SKIP, CheckContext, run_suites
-from replaykit.checks import spec as spec_checks
+from replaykit.checks import spec_rules as spec_checks
 from replaykit.checks.compat import catalog_breaking_changes, previous_config_problems, spec_breaking_changes
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
