@@ -1,62 +1,20 @@
 """Adapters: one per ported CAT unit test, feeding its parameters to replaykit's check and returning
-replaykit's verdict (True: the check fails) next to CAT's (from the case's own expectation)."""
+replaykit's verdict (True: the check fails); ``verdicts`` gives CAT's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from replaykit.checks import attributes, discovery, full_refresh, read_rules
+from adapters_incremental import _abnormal, _full_refresh, _future_state, _sequential_slices, _two_sequential_reads
+from verdicts import _catalog, _output, cat_fails, plain
+
+from replaykit.checks import attributes, discovery, read_rules
 from replaykit.checks import spec_rules as spec
 from replaykit.checks.basic_read import read_steps
-from replaykit.checks.cursor import abnormal_state_cursor_problems
-from replaykit.checks.incremental import future_state_coverage
 from replaykit.messages import ConnectorOutput
 
-
-def plain(value: Any) -> Any:
-    """A recorded protocol-model call as the JSON the protocol would carry (``__cls__`` markers dropped)."""
-    if isinstance(value, dict):
-        if "__set__" in value:
-            return [plain(v) for v in value["__set__"]]
-        model = "__cls__" in value  # a model: its None fields are pydantic defaults, absent from the JSON
-        return {k: plain(v) for k, v in value.items() if k not in ("__cls__", "__args__") and not (model and v is None)}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-ALWAYS_FAIL = {"test_read_validate_stream_statuses_exceptions"}  # its body always expects an AssertionError
-
-
-def cat_fails(params: dict[str, Any], test: str = "") -> bool:
-    """CAT's verdict, as the case states it."""
-    if test in ALWAYS_FAIL:
-        return True
-    for key in (
-        "should_fail",
-        "expect_fail",
-        "should_raise_assert_error",
-        "expected_error_streams",
-        "can_store_secret",
-    ):
-        if key in params:
-            return bool(params[key])
-    if "expected_result" in params:  # a helper's boolean result
-        return bool(params["expected_result"])
-    if "expected_parsed_config" in params:  # the config parses (without error)
-        return False
-    if "valid" in params:
-        return not params["valid"]
-    if "is_warning_logged" in params:
-        return bool(params["is_warning_logged"])
-    for key in ("expectation", "expected_error"):
-        value = params.get(key)
-        if isinstance(value, dict) and "__raises__" in value:
-            return value["__raises__"] is not None
-        if key in params:
-            return bool(value)
-    raise KeyError(f"no expected verdict in {sorted(params)}")
+__all__ = ["ADAPTERS", "cat_fails"]
 
 
 def _connection_spec(value: Any) -> dict[str, Any]:
@@ -66,21 +24,6 @@ def _connection_spec(value: Any) -> dict[str, Any]:
 
 def _spec_rule(check: Callable[[dict[str, Any]], list[str]]) -> Callable[[dict[str, Any]], bool]:
     return lambda p: bool(check(_connection_spec(p["connector_spec"])))
-
-
-def _catalog(streams: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "streams": [{"stream": s, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"} for s in streams]
-    }
-
-
-def _output(messages: list[Any]) -> ConnectorOutput:
-    import json
-
-    out = ConnectorOutput()
-    for message in plain(messages):
-        out.add_line(json.dumps(message))
-    return out
 
 
 def _test_read(p: dict[str, Any]) -> bool:
@@ -164,62 +107,6 @@ def _sync_modes(p: dict[str, Any]) -> bool:
     return False  # CAT's cases pass MagicMock streams: not portable as data (skipped by the runner)
 
 
-def _abnormal(p: dict[str, Any]) -> bool:
-    inputs = plain(p["inputs"])
-    future = inputs.get("future_state") or {}
-    cursor_format = future.get("cursor_format") or {}
-    catalog = {
-        "streams": [
-            {
-                "stream": {
-                    "name": "test_stream",
-                    "json_schema": p["json_schema"],
-                    "supported_sync_modes": ["full_refresh", "incremental"],
-                    "default_cursor_field": ["date"],
-                },
-                "sync_mode": "incremental",
-                "destination_sync_mode": "overwrite",
-                "cursor_field": ["date"],
-            }
-        ]
-    }
-    output = _output(p["read_output"])
-    if output.records:
-        return True
-    if not output.states:
-        return True
-    formats = {s["name"]: s.get("format") for s in cursor_format.get("streams") or []}
-    return bool(
-        abnormal_state_cursor_problems(
-            catalog, output.states, plain(p["abnormal_state"]), cursor_format.get("format"), formats
-        )
-    )
-
-
-class _Named:
-    def __init__(self, name: str, bypass_reason: str | None) -> None:
-        self.name, self.bypass_reason = name, bypass_reason
-
-
-class _Future:
-    def __init__(self, missing: list[dict[str, Any]]) -> None:
-        self.missing_streams = [_Named(m["name"], m.get("bypass_reason")) for m in missing]
-
-
-def _future_state(p: dict[str, Any]) -> bool:
-    high = p["test_strictness_level"] in ("high", "TestStrictnessLevel.high")
-    catalog = plain(p["configured_catalog"])
-    return bool(future_state_coverage(_Future(plain(p["missing_streams"]) or []), plain(p["states"]), catalog, high))
-
-
-def _full_refresh(p: dict[str, Any]) -> bool:
-    first, second = _output(p["records_1"]), _output(p["records_2"])
-    try:
-        return bool(full_refresh.sequential_reads(first, second))
-    except ValueError:
-        return True
-
-
 def _records_format(p: dict[str, Any]) -> bool:
     stream = {"name": "test_stream", "json_schema": p["configured_catalog"], "supported_sync_modes": ["full_refresh"]}
     records = [{"stream": "test_stream", "data": p["record"], "emitted_at": 1}]
@@ -252,44 +139,6 @@ def _basic_read_option(key: str, value: dict[str, Any]) -> bool:
     return _config_rejected({"connector_image": "foo", "acceptance_tests": {"basic_read": {"tests": [test]}}})
 
 
-def _two_sequential_reads(p: dict[str, Any]) -> bool:
-    from replaykit.checks.incremental import two_sequential_reads
-
-    def records(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{"stream": "test_stream", "data": d, "emitted_at": 111} for d in data]
-
-    if p["run_per_stream_test"]:
-        descriptor = {"name": "test_stream", **({"namespace": p["namespace"]} if p["namespace"] else {})}
-        state = {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": descriptor, "stream_state": {"date": p["latest_state"]}},
-        }
-    else:
-        state = {"data": {"date": p["latest_state"]}}
-    first = ConnectorOutput(records=records(p["records1"]), states=[state])
-    second = ConnectorOutput(records=records(p["records2"]))
-    catalog = {
-        "streams": [
-            {
-                "stream": {
-                    "name": "test_stream",
-                    "json_schema": {"type": "object", "properties": {"date": {"type": p["cursor_type"]}}},
-                    "supported_sync_modes": ["full_refresh", "incremental"],
-                },
-                "sync_mode": "incremental",
-                "destination_sync_mode": "overwrite",
-                "cursor_field": ["date"],
-            }
-        ]
-    }
-
-    class _Test:
-        cursor_paths = None
-        threshold_days = 0
-
-    return bool(two_sequential_reads(_Test(), first, second, catalog, [state], strict=False))
-
-
 def _spec_compat(p: dict[str, Any], examples: int | None = 10) -> bool:
     from replaykit.checks.compat import previous_config_problems, spec_breaking_changes
 
@@ -314,35 +163,6 @@ def _secret_name(p: dict[str, Any]) -> bool:
     name = spec.field_name(tuple(p["path"].split("/")))
     assert name == p["expected_name"]
     return bool(name and name.lower() in ("api_key", "api_token", "refresh_token", "jwt", "credentials"))
-
-
-def _sequential_slices(p: dict[str, Any]) -> bool:
-    """CAT's ``test_read_sequential_slices`` for one stream: the checkpoints replaykit samples (the same
-    selection its recorder replays from), each read again must give the records emitted after it."""
-    from replaykit.slices import select_states
-
-    def state(m: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": m["name"]}, "stream_state": m.get("stream_state") or None},
-            "sourceStats": m.get("sourceStats") or {"recordCount": 0.0},
-        }
-
-    first = plain(p["first_records"])
-    records = [m for m in first if m["type"] == "RECORD"]
-    states = [state(m) for m in first if m["type"] == "STATE"]
-    if not records or not states:
-        return False
-    selected = select_states(states)
-    if not selected:
-        return True
-    outputs = plain(p["subsequent_records"])
-    for k, (_, expected) in enumerate(selected):
-        if k >= len(outputs):
-            return True  # CAT's mock has no read for this checkpoint: the test errors
-        if len([m for m in outputs[k] if m["type"] == "RECORD"]) < expected:
-            return True
-    return False
 
 
 ADAPTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
