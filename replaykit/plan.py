@@ -7,6 +7,7 @@ resolves them live and stores the concrete inputs in the invocation index; repla
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class PlannedInvocation:
     empty_streams: tuple[str, ...] = ()
     expect: str = "succeed"  # check: CAT's status (succeed | failed | exception); read: succeed | error
     expand: str | None = None  # "slices": expanded at record time into per-stream reads (ids "<id>-<stream>-...")
+    environment: tuple[tuple[str, str], ...] = ()  # CAT's custom_environment_variables and DEPLOYMENT_MODE
+    timeout_s: float | None = None  # the test's timeout_seconds
 
     def covers(self, invocation_id: str) -> bool:
         """Whether a recorded invocation belongs to this planned one (itself, or one of its expansions)."""
@@ -94,7 +97,9 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                 expect=getattr(test, "status", "succeed"),
             )
         )
-    plan.append(PlannedInvocation("discovery-0", "discovery", "discover", main_config))
+    discovery_tests = tests("discovery")
+    first_discovery = config_of(getattr(discovery_tests[0], "config_path", None)) if discovery_tests else main_config
+    plan.append(PlannedInvocation("discovery-0", "discovery", "discover", first_discovery))  # as CAT: its config
     for i, test in enumerate(tests("discovery")[1:], start=1):
         plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test.config_path)))
     for i, test in enumerate(tests("basic_read")):
@@ -143,7 +148,7 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                 )
             )
         future = getattr(test, "future_state", None)
-        if future is not None and future.future_state_path:
+        if future is not None and future.future_state_path and future.bypass_reason is None:  # CAT skips a bypass
             plan.append(
                 PlannedInvocation(
                     f"incremental-{i}-abnormal_state",
@@ -154,7 +159,31 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
                     state=str(resolve(future.future_state_path)),
                 )
             )
-    return plan
+    return [_with_environment(p, acceptance) for p in plan]
+
+
+def _with_environment(planned: PlannedInvocation, acceptance: AcceptanceConfig | None) -> PlannedInvocation:
+    """As CAT: the config's ``custom_environment_variables``, ``DEPLOYMENT_MODE`` from the test's
+    ``deployment_mode``, and the test's ``timeout_seconds``."""
+    if acceptance is None:
+        return planned
+    test = acceptance_test_of(acceptance, planned.id)
+    env = {str(k): str(v) for k, v in acceptance.custom_environment_variables.items()}
+    mode = getattr(test, "deployment_mode", None)
+    if mode:
+        env["DEPLOYMENT_MODE"] = mode.upper()
+    timeout = getattr(test, "timeout_seconds", None)
+    return dataclasses.replace(planned, environment=tuple(sorted(env.items())), timeout_s=timeout or None)
+
+
+def acceptance_test_of(acceptance: AcceptanceConfig, invocation_id: str) -> Any:
+    """The acceptance test entry an invocation id belongs to (``<suite>-<i>...``), None for spec and others."""
+    parts = invocation_id.split("-")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return None
+    tests = acceptance.tests(parts[0])
+    index = int(parts[1])
+    return tests[index] if index < len(tests) else None
 
 
 def bad_catalog() -> dict[str, Any]:
@@ -170,7 +199,9 @@ def bad_catalog() -> dict[str, Any]:
 def configured_catalog_from(
     discovered: dict[str, Any], *, incremental: bool, exclude: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """CAT's configured catalog built from a discovered one (incremental: only streams that support it)."""
+    """CAT's ``build_configured_catalog_from_discovered_catalog_and_empty_streams``: every discovered stream but
+    the empty ones, in its first supported sync mode, ``append``, with its default cursor and primary key
+    (incremental: only the streams that support it, in incremental mode)."""
     streams = []
     for stream in discovered.get("streams", []):
         if stream.get("name") in exclude:
@@ -180,12 +211,12 @@ def configured_catalog_from(
             continue
         configured: dict[str, Any] = {
             "stream": stream,
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "destination_sync_mode": "append" if incremental else "overwrite",
+            "sync_mode": "incremental" if incremental else modes[0],
+            "destination_sync_mode": "append",
         }
         if stream.get("source_defined_primary_key"):
             configured["primary_key"] = stream["source_defined_primary_key"]
-        if incremental and stream.get("default_cursor_field"):
+        if stream.get("default_cursor_field"):
             configured["cursor_field"] = stream["default_cursor_field"]
         streams.append(configured)
     return {"streams": streams}

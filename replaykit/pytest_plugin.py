@@ -12,6 +12,7 @@ whose writes are atomic), so ``pytest-xdist`` gives the serial run's results.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from replaykit.acceptance import SUITE_CLASSES
-from replaykit.checks import FAIL, SKIP, CheckResult
+from replaykit.checks import FAIL, SKIP, WARN, CheckResult
 from replaykit.errors import ReplaykitError
 from replaykit.next_steps import check_hint, invocation_hint
 from replaykit.replayer import InvocationReplay, ReplayReport, replay
@@ -142,6 +143,12 @@ def _check_outcome(check: CheckResult) -> None:
         raise pytest.skip.Exception(check.message, _use_item_location=True)
     if check.status == FAIL:
         raise CheckFailedError("\n".join([check.message, *check.details[1:], f"Hint: {check_hint(check).text}"]))
+    if check.status == WARN:  # CAT passes it: shown in pytest's warnings summary, never a failure
+        warnings.warn(CheckWarning(check.message), stacklevel=1)
+
+
+class CheckWarning(UserWarning):
+    """A replaykit finding CAT would not fail on (a strict-only check, in default mode)."""
 
 
 def _invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None:

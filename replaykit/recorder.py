@@ -282,11 +282,12 @@ class _Recording:
             invocation=planned.id,
             secrets=[[s.name, s.value] for s in self.scrubber.secrets],
             metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
+            environment=dict(planned.environment),
         )
         run = run_invocation(
             job,
             cwd=self.settings.connector_dir,
-            timeout_s=self.settings.timeout_seconds,
+            timeout_s=planned.timeout_s or self.settings.timeout_seconds,
             scrub=self.scrubber.scrub_text,
             live=self.live,
             runner=self.runner,

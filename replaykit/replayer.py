@@ -24,7 +24,7 @@ from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
-from replaykit.plan import build_plan, expected_records_path, load_acceptance_config
+from replaykit.plan import PlannedInvocation, build_plan, expected_records_path, load_acceptance_config
 from replaykit.preflight import check_replay_inputs
 from replaykit.record_diff import RecordReference
 from replaykit.records import expected_lines
@@ -210,6 +210,7 @@ def replay_invocation(
     command: str,
     live: LiveCallback | None = None,
     runner: Runner | None = None,
+    planned: PlannedInvocation | None = None,
 ) -> InvocationReplay:
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
@@ -224,10 +225,10 @@ def replay_invocation(
             args=invocation.connector_args(config_file, catalog_file, state_file),
             frozen_at=invocation.frozen_at,
             invocation=invocation.id,
+            environment=dict(planned.environment) if planned else {},
         )
-        run = run_invocation(
-            job, cwd=settings.connector_dir, timeout_s=settings.timeout_seconds, live=live, runner=runner
-        )
+        timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
+        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
     outcome.run = run
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
@@ -284,7 +285,7 @@ def replay(
     ]
     runner = open_runner(settings.runner, settings.connector_dir, settings.warm_modules)
     try:
-        results = _replay_all(selected, settings, target, command, runner, progress, live, starting)
+        results = _replay_all(selected, plan, settings, target, command, runner, progress, live, starting)
     finally:
         runner.close()
     report = ReplayReport(
@@ -326,6 +327,7 @@ def replay(
 
 def _replay_all(
     selected: list[Invocation],
+    plan: list[PlannedInvocation],
     settings: Settings,
     target: ConnectorTarget,
     command: str,
@@ -340,7 +342,8 @@ def _replay_all(
     def one(position: int, invocation: Invocation) -> InvocationReplay:
         if starting is not None:
             starting(invocation, position, len(selected))
-        return replay_invocation(invocation, settings, target, command, live, runner)
+        planned = next((p for p in plan if p.covers(invocation.id)), None)
+        return replay_invocation(invocation, settings, target, command, live, runner, planned)
 
     jobs = min(settings.parallel_jobs, len(selected)) or 1
     if jobs == 1:

@@ -74,22 +74,24 @@ def check_lines(report: ReplayReport, verbose: bool = False) -> Iterator[str]:
     if not report.checks:
         return
     yield "acceptance checks:"
-    yield f"  {'suite':14} {'passed':>6} {'failed':>6} {'skipped':>7}"
+    yield f"  {'suite':20} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
     suites = list(dict.fromkeys(c.suite for c in report.checks))
     for suite in suites:
         of = [c for c in report.checks if c.suite == suite]
-        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped")]
-        yield f"  {suite:14} {counts[0]:6} {counts[1]:6} {counts[2]:7}"
+        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped", "warning")]
+        yield f"  {suite:20} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
     if verbose:
         for check in report.checks:
+            marker = " (strict-only)" if check.strict_only else ""
             reason = f": {check.message}" if check.message else ""
-            yield f"  {check.status.upper():7} {check.node_id}{reason}"
-            if check.status == "failed":
+            yield f"  {check.status.upper():7} {check.node_id}{marker}{reason}"
+            if check.status in ("failed", "warning"):
                 yield from (f"    {d}" for d in check.details[1:16])
         return
-    for check in report.checks:
-        if check.status == "failed":
-            yield f"  FAILED {check.node_id}: {check.message}"
+    for status in ("warning", "failed"):
+        for check in [c for c in report.checks if c.status == status]:
+            marker = " (strict-only)" if check.strict_only else ""
+            yield f"  {status.upper()} {check.node_id}{marker}: {check.message}"
             yield from (f"    {d}" for d in check.details[1:16])
     reasons: dict[str, list[str]] = {}
     for check in report.checks:

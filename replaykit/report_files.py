@@ -10,7 +10,7 @@ from typing import Any
 
 from replaykit import __version__
 from replaykit.acceptance import SUITE_CLASSES
-from replaykit.checks import FAIL, PASS, SKIP
+from replaykit.checks import FAIL, PASS, SKIP, WARN
 from replaykit.files import write_atomic
 from replaykit.next_steps import check_hint, hints, invocation_hint
 from replaykit.replayer import InvocationReplay, ReplayReport
@@ -31,7 +31,7 @@ def suite_counts(report: ReplayReport) -> dict[str, dict[str, int]]:
     """passed / failed / skipped per suite, in the order the suites ran (the terminal table's numbers)."""
     counts: dict[str, dict[str, int]] = {}
     for check in report.checks:
-        row = counts.setdefault(check.suite, {PASS: 0, FAIL: 0, SKIP: 0})
+        row = counts.setdefault(check.suite, {PASS: 0, FAIL: 0, SKIP: 0, WARN: 0})
         row[check.status] += 1
     return counts
 
@@ -76,6 +76,7 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
                 "test": c.test,
                 "params": c.params,
                 "status": c.status,
+                "strict_only": c.strict_only,
                 "message": c.message,
                 "details": list(c.details[1:]),
             }
@@ -105,6 +106,8 @@ def junit_xml(report: ReplayReport) -> str:
             failure.text = "\n".join([*check.details[1:], f"Hint: {check_hint(check).text}"])
         elif check.status == SKIP:
             ET.SubElement(case, "skipped", message=check.message)
+        elif check.status == WARN:
+            ET.SubElement(case, "system-out").text = "warning: " + "\n".join(check.details or (check.message,))
         groups.setdefault(check.suite, []).append(case)
     for outcome in report.results:
         case = ET.Element(

@@ -49,6 +49,7 @@ class Job:
     invocation: str = ""
     secrets: list[list[str]] = field(default_factory=list)  # record only: [name, value]
     metadata: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)  # CAT's custom_environment_variables, DEPLOYMENT_MODE
 
     def to_json(self) -> str:
         """The job travels on the child's stdin, so the secrets in it never touch the disk."""
@@ -196,6 +197,7 @@ def run_job(job: Job) -> dict[str, Any]:
     from replaykit.scrub import Scrubber, Secret
 
     replay = job.mode == "replay"
+    os.environ.update(job.environment)  # as CAT sets them on the connector's container
     preimport()
     cassette_path = Path(job.cassette)
     cassette = _vcr.new_cassette(cassette_path, replay=replay)

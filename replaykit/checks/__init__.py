@@ -1,7 +1,10 @@
 """Acceptance checks: CAT's tests re-implemented over replayed connector outputs.
 
-Every check returns :class:`CheckResult` objects (pass / fail / skip, with CAT's message), never raises
-an assertion; a suite module exposes ``run(context) -> list[CheckResult]``.
+Every check returns :class:`CheckResult` objects (pass / fail / skip / warning, with CAT's message), never
+raises an assertion; a suite module exposes ``run(context) -> list[CheckResult]``.
+
+Default mode gives CAT's verdict. A check replaykit runs beyond CAT is marked ``strict_only``: a failure under
+``--strict``, a warning otherwise (never a failure).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from replaykit.acceptance import SUITE_CLASSES, AcceptanceConfig
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 
-PASS, FAIL, SKIP = "passed", "failed", "skipped"
+PASS, FAIL, SKIP, WARN = "passed", "failed", "skipped", "warning"
+STATUSES = (PASS, FAIL, SKIP, WARN)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class CheckResult:
     message: str = ""
     params: str = "inputs0"
     details: tuple[str, ...] = ()
+    strict_only: bool = False  # a replaykit check beyond CAT: fails only under --strict
 
     @property
     def node_id(self) -> str:
@@ -59,6 +64,19 @@ class CheckContext:
         return self.outputs.get(invocation_id)
 
 
+def streams_unknown_to_discover(catalog: dict[str, Any], context: CheckContext) -> list[str]:
+    """CAT's ``build_configured_catalog_from_custom_catalog``: a configured stream discover does not return fails."""
+    discovered = context.output("discovery-0")
+    if discovered is None or discovered.catalog is None:
+        return []
+    names = {s.get("name") for s in discovered.catalog.get("streams") or []}
+    return [
+        f"The {c['stream']['name']} stream you have set in the configured catalog is not part of the discovered_catalog"
+        for c in catalog.get("streams", [])
+        if c.get("stream", {}).get("name") not in names
+    ]
+
+
 def with_discovered_streams(catalog: dict[str, Any], context: CheckContext) -> dict[str, Any]:
     """As CAT: the configured streams take their schema from what discover returns now (the replayed
     discover), so a schema change in the connector's code is what the records are checked against."""
@@ -80,12 +98,28 @@ def skipped(suite: str, test: str, reason: str, params: str = "inputs0") -> Chec
     return CheckResult(suite, test, SKIP, reason, params)
 
 
-SUITES = ("spec", "connection", "discovery", "basic_read", "full_refresh", "incremental")
+def beyond_cat(suite: str, test: str, problems: list[str], params: str, *, strict: bool) -> CheckResult:
+    """A strict-only check: passed, or failed under ``--strict`` / a warning by default (CAT would pass)."""
+    if not problems:
+        return CheckResult(suite, test, PASS, params=params, strict_only=True)
+    status = FAIL if strict else WARN
+    message = problems[0] if strict else f"{problems[0]} (CAT passes this; fails under --strict)"
+    return CheckResult(suite, test, status, message, params, tuple(problems), strict_only=True)
+
+
+def with_warnings(check: CheckResult, warnings: list[str]) -> CheckResult:
+    """A passing check that found something CAT would not fail on: a warning listing it."""
+    if check.status != PASS or not warnings:
+        return check
+    return CheckResult(check.suite, check.test, WARN, warnings[0], check.params, tuple(warnings))
+
+
+SUITES = ("spec", "connection", "discovery", "basic_read", "full_refresh", "incremental", "connector_attributes")
 
 
 def run_suites(context: CheckContext, suites: tuple[str, ...] = SUITES) -> list[CheckResult]:
     """The given suites over the replayed outputs, with CAT's skip/fail rules for undeclared suites."""
-    from replaykit.checks import basic_read, connection, discovery, full_refresh, incremental, spec
+    from replaykit.checks import attributes, basic_read, connection, discovery, full_refresh, incremental, spec
 
     modules = {
         "spec": spec,
@@ -94,13 +128,16 @@ def run_suites(context: CheckContext, suites: tuple[str, ...] = SUITES) -> list[
         "basic_read": basic_read,
         "full_refresh": full_refresh,
         "incremental": incremental,
+        "connector_attributes": attributes,
     }
+
     results: list[CheckResult] = []
     for name in suites:
         suite = context.acceptance.suite(name)
         cls = SUITE_CLASSES[name]
         if suite is None:
-            if context.acceptance.test_strictness_level == "high":
+            # CAT: TestConnectorAttributes is never mandatory (it runs when configured, on certified connectors)
+            if context.acceptance.test_strictness_level == "high" and name != "connector_attributes":
                 results.append(
                     CheckResult(
                         name,
@@ -117,4 +154,6 @@ def run_suites(context: CheckContext, suites: tuple[str, ...] = SUITES) -> list[
             results.append(skipped(name, "*", f"Skipping {cls}: {suite.bypass_reason}"))
             continue
         results.extend(modules[name].run(context))
+        if name == "basic_read":
+            results.extend(attributes.file_types_check(context))
     return results

@@ -1,70 +1,138 @@
-"""Backward compatibility of spec and catalog against the previous recording (CAT's Spec/CatalogDiffChecker)."""
+"""Backward compatibility of spec and catalog against a previous version (CAT's ``SpecDiffChecker``,
+``CatalogDiffChecker`` and ``validate_previous_configs``), over a DeepDiff tree of the two versions.
+
+Each function returns the breaking changes found, CAT's rule order, first rule that fires only (as CAT, which
+raises on the first).
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from replaykit.checks.schema import walk
+from deepdiff import DeepDiff
 
 
-def _types(value: Any) -> set[str]:
-    return {str(v) for v in value} if isinstance(value, list) else {str(value)}
+def _path(change: Any) -> list[Any]:
+    return list(change.path(output_format="list"))
 
 
-def _properties(schema: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    return {
-        path: value
-        for path, key, value in walk(schema, ())
-        if len(path) >= 2 and path[-2] == "properties" and isinstance(value, dict)
-    }
+def _items(diff: DeepDiff, *kinds: str) -> list[Any]:
+    out: list[Any] = []
+    for kind in kinds:
+        out.extend(diff.get(kind, []))
+    return out
+
+
+def _field_value_changed(diff: DeepDiff, field: str) -> str | None:
+    """A ``type`` / ``format`` / ``airbyte_type`` of a property changed, appeared or disappeared."""
+    kinds = ("values_changed", "dictionary_item_added", "dictionary_item_removed")
+    if any({"properties", field} <= set(_path(c)) for c in _items(diff, *kinds)):
+        return f"The '{field}' field value was changed."
+    return None
+
+
+def _type_of_type_changed(diff: DeepDiff, allow_widening: bool) -> str | None:
+    for change in diff.get("type_changes", []):
+        if not {"properties", "type"} <= set(_path(change)):
+            continue
+        before, after = change.t1, change.t2
+        if isinstance(before, str):
+            if not isinstance(after, list):
+                return "A 'type' field was changed from string to an invalid value."
+            if allow_widening:
+                if before not in after:
+                    return "The 'type' field was changed to a list which does not contain previous type"
+            else:
+                not_null = [t for t in after if t != "null"]
+                if not (len(not_null) == 1 and not_null[0] == before):
+                    return "The 'type' field was changed to a list with multiple invalid values"
+        if isinstance(before, list):
+            if not isinstance(after, str):
+                return "The 'type' field was changed from a list to an invalid value"
+            if not (len(before) == 1 and after == before[0]):
+                return "An element was removed from the list of 'type'"
+    return None
+
+
+def _spec_rules(diff: DeepDiff) -> list[str | None]:
+    added = diff.get("dictionary_item_added", [])
+    iterable_added = diff.get("iterable_item_added", [])
+    iterable_removed = diff.get("iterable_item_removed", [])
+    return [
+        "A new 'required' field was declared." if any(_path(c)[-1:] == ["required"] for c in added) else None,
+        "A new property was added to 'required'"
+        if any(_path(c.up)[-1:] == ["required"] for c in iterable_added)
+        else None,
+        _field_value_changed(diff, "type"),
+        _field_value_changed(diff, "airbyte_type"),
+        _field_value_changed(diff, "format"),
+        _type_of_type_changed(diff, allow_widening=True),
+        "A field type was narrowed or made a field not nullable"
+        if any({"properties", "type"} <= set(_path(c)) for c in iterable_removed)
+        else None,
+        "An enum field was narrowed." if any(_path(c.up)[-1:] == ["enum"] for c in iterable_removed) else None,
+        "An 'enum' field was declared on an existing property"
+        if any(_path(c)[-1:] == ["enum"] for c in added)
+        else None,
+    ]
 
 
 def spec_breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    out = []
-    old_required = {
-        (path[:-1], r) for path, k, v in walk(old, ()) if k == "required" and isinstance(v, list) for r in v
-    }
-    for path, key, value in walk(new, ()):
-        if key == "required" and isinstance(value, list):
-            for name in value:
-                if (path[:-1], name) not in old_required:
-                    out.append(f"Breaking change: field {'/'.join(map(str, (*path[:-1], name)))} is newly required")
-    old_props, new_props = _properties(old), _properties(new)
-    for path, prop in new_props.items():
-        before = old_props.get(path)
-        where = "/".join(map(str, path))
-        if before is None:
+    """``SpecDiffChecker`` on two ``connectionSpecification`` schemas."""
+    diff = DeepDiff(old, new, view="tree", ignore_order=True)
+    return [f"Breaking change: {rule}" for rule in _spec_rules(diff) if rule][:1]
+
+
+def _without_pattern_formats(schema: Any) -> Any:
+    """CAT's ``remove_date_time_pattern_format``: a date-time with a pattern is generated from its pattern."""
+    if isinstance(schema, dict):
+        for value in schema.values():
+            if isinstance(value, dict):
+                if value.get("format") == "date-time" and "pattern" in value:
+                    del value["format"]
+                _without_pattern_formats(value)
+    return schema
+
+
+def previous_config_problems(old: dict[str, Any], new: dict[str, Any], examples: int = 100) -> list[str]:
+    """CAT's ``validate_previous_configs``: configs generated from the old spec must be valid for the new one
+    (replaykit generates them deterministically, see ``replaykit.checks.configs``)."""
+    import jsonschema
+
+    from replaykit.checks.configs import sample_configs
+
+    validator = jsonschema.validators.validator_for(new)(new)
+    for config in sample_configs(_without_pattern_formats(copy.deepcopy(old)), limit=examples):
+        if not isinstance(config, dict):
             continue
-        if "type" in before and "type" in prop and not _types(before["type"]) <= _types(prop["type"]):
-            out.append(f"Breaking change: the type of {where} changed from {before['type']} to {prop['type']}")
-        if "enum" in prop and (
-            "enum" not in before or not set(map(str, before["enum"])) <= set(map(str, prop["enum"]))
-        ):
-            out.append(f"Breaking change: the enum of {where} was narrowed or newly declared")
-    return out
+        instance = {k: v for k, v in config.items() if not str(k).startswith("_")}
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            return [f"Breaking change: a config valid for the previous spec is not valid now: {error.message}"]
+    return []
 
 
 def catalog_breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    out = []
-    old_streams = {s["name"]: s for s in old.get("streams", [])}
-    new_streams = {s["name"]: s for s in new.get("streams", [])}
-    for name in sorted(set(old_streams) - set(new_streams)):
-        out.append(f"Breaking change: stream {name} was removed")
-    for name in sorted(set(old_streams) & set(new_streams)):
-        before, after = old_streams[name], new_streams[name]
-        if before.get("default_cursor_field") != after.get("default_cursor_field"):
-            out.append(f"Breaking change: the default_cursor_field of stream {name} changed")
-        old_props = _properties(before.get("json_schema") or {})
-        new_props = _properties(after.get("json_schema") or {})
-        for path, prop in old_props.items():
-            where = f"{name}:{'/'.join(map(str, path))}"
-            now = new_props.get(path)
-            if now is None:
-                out.append(f"Breaking change: field {where} was removed")
-                continue
-            if "type" in prop and "type" in now and _types(prop["type"]) != _types(now["type"]):
-                out.append(f"Breaking change: the type of {where} changed from {prop['type']} to {now['type']}")
-            for key in ("format", "airbyte_type"):
-                if prop.get(key) != now.get(key):
-                    out.append(f"Breaking change: the {key} of {where} changed")
-    return out
+    """``CatalogDiffChecker`` on two catalogs (``{"streams": [...]}``)."""
+
+    def by_name(catalog: dict[str, Any], key: str) -> dict[str, Any]:
+        return {s["name"]: s.get(key) for s in catalog.get("streams", [])}
+
+    schemas = DeepDiff(by_name(old, "json_schema"), by_name(new, "json_schema"), view="tree", ignore_order=True)
+    cursors = DeepDiff(by_name(old, "default_cursor_field"), by_name(new, "default_cursor_field"), view="tree")
+    removed = schemas.get("dictionary_item_removed", [])
+    removed_streams = [_path(c)[0] for c in removed if c.path() != "root" and c.up.path() == "root"]
+    removed_fields = [".".join(map(str, _path(c))) for c in removed if "properties" in _path(c)]
+    rules = [
+        f"The following streams were removed: {','.join(map(str, removed_streams))}" if removed_streams else None,
+        _type_of_type_changed(schemas, allow_widening=False),
+        _field_value_changed(schemas, "type"),
+        _field_value_changed(schemas, "format"),
+        _field_value_changed(schemas, "airbyte_type"),
+        f"The following properties were removed: {', '.join(removed_fields)}" if removed_fields else None,
+        "The value of 'default_cursor_field' was changed"
+        if {"values_changed", "iterable_item_added", "iterable_item_removed"} & set(cursors)
+        else None,
+    ]
+    return [f"Breaking change: {rule}" for rule in rules if rule][:1]

@@ -18,7 +18,8 @@ def run(context: CheckContext) -> list[CheckResult]:
         failures = []
         if test.status == "exception":
             traces = output.traces
-            if len(traces) != 1 or not (traces[0].get("error") or {}).get("message"):
+            error = traces[0].get("error") if len(traces) == 1 else None
+            if len(traces) != 1 or not isinstance(error, dict) or error.get("message") is None:
                 failures.append("A trace message should be emitted in case of unexpected errors")
         else:
             if output.counts.get("CONNECTION_STATUS", 0) != 1:

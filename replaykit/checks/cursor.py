@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 SCHEMA_TYPES = {
@@ -38,41 +37,40 @@ def incremental_streams(catalog: dict[str, Any] | None) -> dict[str, dict[str, A
 
 
 def find_cursor_values(state: Any, cursor: str) -> list[Any]:
-    """Depth-first: every value under key ``cursor``, or under ``cursor`` in a dict that has ``cursor_field``."""
+    """CAT's ``_get_cursor_values_from_states_by_cursor``: every value under key ``cursor`` (or under
+    ``cursor`` in a dict that has ``cursor_field``), in CAT's stack order."""
     found: list[Any] = []
-
-    def walk(node: Any) -> None:
+    stack = [state]
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == cursor or (key == "cursor" and "cursor_field" in node):
+                if key == cursor or ("cursor_field" in node and key == "cursor"):
                     found.append(value)
-                walk(value)
+                stack.append(value)
         elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(state)
+            stack.extend(node)
     return found
 
 
-def _stream_states(states: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
-    for state in states:
-        stream = state.get("stream")
-        if isinstance(stream, dict):
-            yield str((stream.get("stream_descriptor") or {}).get("name")), stream.get("stream_state")
-
-
 def _same_shape(actual: str, future: str) -> bool:
+    """CAT's ``_check_cursor_by_char_types``."""
     if len(actual) != len(future):
         return False
     for a, f in zip(actual, future, strict=True):
-        if a.isalpha() and f.isalpha():
+        if (a.isalpha() and f.isalpha()) or (a.isdigit() and f.isdigit()):
             continue
-        if a.isdigit() and f.isdigit():
+        if not a.isalnum() and not f.isalnum() and a == f:
             continue
-        if a != f or a.isalnum():
-            return False
+        return False
     return True
+
+
+def _descriptor_name(state: dict[str, Any]) -> str | None:
+    stream = state.get("stream")
+    if not isinstance(stream, dict):
+        return None
+    return (stream.get("stream_descriptor") or {}).get("name")
 
 
 def abnormal_state_cursor_problems(
@@ -80,64 +78,77 @@ def abnormal_state_cursor_problems(
     output_states: list[dict[str, Any]],
     future_states: list[dict[str, Any]],
     default_format: str | None,
-    stream_formats: dict[str, str],
+    stream_formats: dict[str, str | None],
 ) -> list[str]:
-    """CAT's cursor type and format check of ``test_state_with_abnormally_large_values`` (newest version)."""
-    cursors = {name: cursor_name(c) for name, c in incremental_streams(catalog).items()}
-    schemas = {name: c["stream"].get("json_schema") or {} for name, c in incremental_streams(catalog).items()}
+    """CAT's cursor type and format check of ``test_state_with_abnormally_large_values`` (3.8.6-3.9.x).
+
+    As CAT: the *last* state of each stream is checked; a stream whose cursor has no top-level schema
+    ``type``, or whose output state has no entry in the future state, fails (CAT raises there); a falsy cursor
+    value skips the format check; a ``cursor_format.streams`` entry without a ``format`` means "no pattern".
+    """
+    streams = incremental_streams(catalog)
+    cursors = {name: cursor_name(c) for name, c in streams.items()}
     actual: dict[str, list[Any]] = {}
-    for name, stream_state in _stream_states(output_states):
-        cursor = cursors.get(name)
-        if cursor:
-            actual.setdefault(name, []).extend(find_cursor_values(stream_state, cursor))
+    for state in output_states:
+        name = _descriptor_name(state)
+        if name is None:
+            return ["Only per-stream states can be checked: CAT reads `state.stream` of every output state"]
+        if name not in cursors:
+            return [f"The output state of stream {name} has no configured incremental stream (CAT: KeyError)"]
+        stream_state = (state.get("stream") or {}).get("stream_state") or {}
+        actual[name] = find_cursor_values(stream_state, str(cursors[name]))
     future: dict[str, list[Any]] = {}
-    for name, stream_state in _stream_states(future_states):
-        cursor = cursors.get(name)
-        if cursor:
-            values = find_cursor_values(stream_state, cursor)
-            if not values:
-                return [f"Future state must be set up for all given streams: no {cursor!r} cursor for stream {name}"]
-            future.setdefault(name, []).extend(values)
-    problems: list[str] = []
-    for name, values in sorted(actual.items()):
-        cursor = cursors[name]
-        assert cursor is not None
-        declared = ((schemas[name].get("properties") or {}).get(cursor) or {}).get("type") or []
-        types = [t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"]
+    for state in future_states:
+        name = _descriptor_name(state)
+        if name in cursors:
+            future[name] = find_cursor_values((state.get("stream") or {}).get("stream_state"), str(cursors[name]))
+    if not all(future.values()):
+        return ["Future state must be set up for all given streams"]
+    cursor_schemas: dict[str, Any] = {}
+    for name, configured in streams.items():
+        properties = (configured["stream"].get("json_schema") or {}).get("properties") or {}
+        if cursors[name] not in properties:
+            return [
+                f"Stream {name}: cursor {cursors[name]!r} is not a top-level property of its schema (CAT: KeyError)"
+            ]
+        cursor_schemas[name] = properties[cursors[name]]
+    for name in streams:
+        if name not in actual:
+            continue  # as CAT: a stream may be unavailable during the sync
+        if name not in future:
+            return [f"Stream {name} emitted a state but has none in the future state file (CAT: KeyError)"]
+        declared = cursor_schemas[name].get("type") if isinstance(cursor_schemas[name], dict) else None
+        if declared is None:
+            return [f"Stream {name}: the cursor {cursors[name]!r} has no `type` in the schema (CAT: KeyError)"]
         expected_types = []
-        for type_name in types:
+        for type_name in [declared] if isinstance(declared, str) else declared:
+            if type_name == "null":
+                continue
             if type_name not in SCHEMA_TYPES:
                 return [
-                    f"Unsupported type: {type_name} (stream {name}, cursor {cursor}). Update SCHEMA_TYPES_MAPPING "
-                    f"with the {type_name} and its python type."
+                    f"Unsupported type: {type_name}. Update SCHEMA_TYPES_MAPPING with the {type_name} and its "
+                    "corresponding function"
                 ]
             expected_types.append(SCHEMA_TYPES[type_name])
-        for value, future_value in zip(values, future.get(name, []), strict=False):
+        pattern = stream_formats.get(name, default_format)
+        for value, future_value in zip(actual[name], future[name], strict=False):
             for expected in expected_types:
                 for v in (value, future_value):
                     if v and not isinstance(v, expected):
-                        problems.append(
-                            f"Cursor value {v!r} of stream {name} is not of type {expected.__name__}. "
-                            f"Expected {expected.__name__}, got {type(v).__name__}."
-                        )
-            if problems:
-                return problems
-            if value and future_value and isinstance(value, int | float):
+                        return [f"Cursor value {v} is not of type {expected}. Expected {expected}, got {type(v)}"]
+            if not (value and future_value) or isinstance(value, int | float):
                 continue
-            pattern = stream_formats.get(name) or default_format
             if pattern:
-                for label, v in (("Actual", value), ("Future", future_value)):
-                    if not re.match(pattern, str(v)):
-                        problems.append(
-                            f"{label} cursor value {v!r} of stream {name} does not match the format {pattern!r}"
-                        )
+                if not re.match(pattern, str(value)):
+                    return [f"Actual cursor value {value} does not match pattern: {pattern}"]
+                if not re.match(pattern, str(future_value)):
+                    return [f"Future cursor value {future_value} does not match pattern: {pattern}"]
             elif not _same_shape(str(value), str(future_value)):
-                problems.append(
-                    f"Actual and future state formats do not match. Actual value: {value!r}, future value: "
-                    f"{future_value!r} (stream {name}). Set cursor_format in future_state if the formats differ "
-                    "on purpose."
-                )
-    return problems
+                return [
+                    "Actual and future state formats do not match. Actual cursor value: "
+                    f"{value}, future cursor value: {future_value}"
+                ]
+    return []
 
 
 # --------------------------------------------------------------------------- legacy cursor comparisons

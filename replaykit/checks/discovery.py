@@ -12,8 +12,82 @@ from replaykit.checks.schema import has_property_path, property_at, walk
 SUITE = "discovery"
 
 
-def _keyword_present(schema: dict[str, Any], keyword: str) -> bool:
-    return any(k == keyword and (len(p) < 2 or p[-2] != "properties") for p, k, _ in walk(schema, ()))
+def keyword_present(schema: Any, keyword: str) -> bool:
+    """CAT's ``find_keyword_schema``: the keyword anywhere, property names of a ``type: object`` exempt."""
+
+    def find(node: Any, skip: bool = False) -> bool:
+        if isinstance(node, list):
+            return any(find(v) for v in node)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == keyword and not skip:
+                    return True
+                if find(value, key == "properties" and node.get("type") == "object"):
+                    return True
+        return False
+
+    return find(schema)
+
+
+def duplicated_streams(streams: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """CAT >= 3.8.5 ``duplicated_stream_names``: by (namespace, name)."""
+    counts = Counter((s.get("namespace"), s.get("name")) for s in streams)
+    return [key for key, count in counts.items() if count > 1]
+
+
+def discover_problems(catalog_messages: int, streams: list[dict[str, Any]]) -> list[str]:
+    duplicates = duplicated_streams(streams)
+    failures = []
+    if catalog_messages != 1:
+        failures.append("Catalog message should be emitted exactly once")
+    if not streams:
+        failures.append("Catalog should contain streams")
+    if duplicates:
+        failures.append(f"Catalog should have uniquely named streams, duplicates are: {duplicates}")
+    return failures
+
+
+def primary_keys_data_type(streams: list[dict[str, Any]]) -> list[str]:
+    """CAT's discovery ``test_primary_keys_data_type``: ``set(type)`` meets {object, array} (so, as CAT, only
+    the list form of ``type`` is caught: ``set("object")`` is a set of characters)."""
+    bad = []
+    for stream in streams:
+        for pk in stream.get("source_defined_primary_key") or []:
+            definition = property_at(stream.get("json_schema") or {}, list(pk))
+            if definition is None:
+                bad.append(f"Stream {stream['name']} does not have defined primary key in schema")
+                continue
+            declared = definition.get("type", [])
+            data_type = set(declared) if isinstance(declared, list | str | dict) else set()
+            if data_type & {"object", "array"}:
+                bad.append(f"Stream {stream['name']} contains primary key with forbidden type of {sorted(data_type)}")
+    return bad
+
+
+def defined_cursors(streams: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for stream in streams:
+        cursor = stream.get("default_cursor_field")
+        if cursor:
+            schema = stream.get("json_schema") or {}
+            if "properties" not in schema:
+                out.append(f"Top level item should have an 'object' type for {stream['name']} stream schema")
+            elif not has_property_path(schema, list(cursor)):
+                out.append(
+                    f"Some of defined cursor fields {cursor} are not specified in discover schema "
+                    f"properties for {stream['name']} stream"
+                )
+    return out
+
+
+def additional_properties(streams: list[dict[str, Any]]) -> list[str]:
+    """CAT 3.9.9: any ``additionalProperties`` value but ``false``."""
+    bad = [
+        s["name"]
+        for s in streams
+        if any(k == "additionalProperties" and v is False for _, k, v in walk(s.get("json_schema"), ()))
+    ]
+    return ["When set, additionalProperties field value must be true for backward compatibility."] if bad else []
 
 
 def run(context: CheckContext) -> list[CheckResult]:
@@ -29,15 +103,7 @@ def run(context: CheckContext) -> list[CheckResult]:
             continue
         catalog = output.catalog or {}
         streams = catalog.get("streams") or []
-        names = [s.get("name") for s in streams]
-        duplicates = sorted(n for n, c in Counter(names).items() if c > 1)
-        failures = []
-        if output.counts.get("CATALOG", 0) != 1:
-            failures.append("Catalog message should be emitted exactly once")
-        if not streams:
-            failures.append("Stream should be at least 1")
-        if duplicates:
-            failures.append(f"Catalog should have uniquely named streams, duplicates are: {duplicates}")
+        failures = discover_problems(output.counts.get("CATALOG", 0), streams)
         results.append(result(SUITE, "test_discover", failures, params))
         if not streams:
             continue
@@ -50,18 +116,7 @@ def run(context: CheckContext) -> list[CheckResult]:
                 invalid.append(f"{stream['name']}: {exc.message}")
         results.append(result(SUITE, "test_streams_have_valid_json_schemas", invalid, params))
 
-        cursors = []
-        for stream in streams:
-            cursor = stream.get("default_cursor_field")
-            if cursor:
-                schema = stream.get("json_schema") or {}
-                if "properties" not in schema:
-                    cursors.append(f"Top level item should have an 'object' type for {stream['name']} stream schema")
-                elif not has_property_path(schema, list(cursor)):
-                    cursors.append(
-                        f"Some of defined cursor fields {cursor} are not specified in discover schema "
-                        f"properties for {stream['name']} stream"
-                    )
+        cursors = defined_cursors(streams)
         results.append(result(SUITE, "test_defined_cursors_exist_in_schema", cursors, params))
 
         with_refs = [s["name"] for s in streams if any(k == "$ref" for _, k, _ in walk(s.get("json_schema"), ()))]
@@ -75,7 +130,7 @@ def run(context: CheckContext) -> list[CheckResult]:
         )
 
         for keyword in ("allOf", "not"):
-            found = [s["name"] for s in streams if _keyword_present(s.get("json_schema") or {}, keyword)]
+            found = [s["name"] for s in streams if keyword_present(s.get("json_schema") or {}, keyword)]
             results.append(
                 result(
                     SUITE,
@@ -104,21 +159,7 @@ def run(context: CheckContext) -> list[CheckResult]:
             )
         )
 
-        false_additional = [
-            s["name"]
-            for s in streams
-            if any(k == "additionalProperties" and v is False for _, k, v in walk(s.get("json_schema"), ()))
-        ]
-        results.append(
-            result(
-                SUITE,
-                "test_additional_properties_is_true",
-                ["When set, additionalProperties field value must be true for backward compatibility."]
-                if false_additional
-                else [],
-                params,
-            )
-        )
+        results.append(result(SUITE, "test_additional_properties_is_true", additional_properties(streams), params))
 
         results.append(
             skipped(
@@ -134,19 +175,7 @@ def run(context: CheckContext) -> list[CheckResult]:
                 skipped(SUITE, "test_primary_keys_data_type", "validate_primary_keys_data_type is false", params)
             )
         else:
-            bad = []
-            for stream in streams:
-                for pk in stream.get("source_defined_primary_key") or []:
-                    definition = property_at(stream.get("json_schema") or {}, list(pk))
-                    if definition is None:
-                        bad.append(f"Stream {stream['name']} does not have defined primary key in schema")
-                        continue
-                    types = definition.get("type")
-                    forbidden = set(types if isinstance(types, list) else [types]) & {"object", "array"}
-                    if forbidden:
-                        bad.append(
-                            f"Stream {stream['name']} contains primary key with forbidden type of {sorted(forbidden)}"
-                        )
+            bad = primary_keys_data_type(streams)
             results.append(result(SUITE, "test_primary_keys_data_type", bad, params))
 
         recorded, source = context.previous_output("catalog", f"discovery-{i}")

@@ -1,16 +1,17 @@
 """CAT's ``TestFullRefresh::test_sequential_reads`` over the two replayed full-refresh reads.
 
-As CAT: the first read has records and every ``emitted_at`` of the second read is later than all of the
-first's (true at replay: each invocation's clock is its recorded instant). Plus the comparison CAT's legacy
-versions made: per stream, the first read's records (by configured primary key, else whole records without
-``ignored_fields``) must all be in the second read.
+As CAT 3.x: the first read has records and every ``emitted_at`` of the second read is later than all of the
+first's (true at replay: each invocation's clock is its recorded instant). Strict-only (a warning by default):
+the comparison CAT's legacy versions made, per stream the first read's records (by configured primary key,
+else whole records without ``ignored_fields``) must all be in the second read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from replaykit.checks import CheckContext, CheckResult, result, skipped
+from replaykit.checks import CheckContext, CheckResult, beyond_cat, result, skipped
+from replaykit.checks.strictness import ignored_fields_violations
 from replaykit.messages import ConnectorOutput
 from replaykit.records import compare_stream, pk_of
 
@@ -22,7 +23,8 @@ def ignored_names(ignored_fields: dict[str, list[Any]] | None, stream: str) -> l
     return [str(f.name) for f in (ignored_fields or {}).get(stream) or []]
 
 
-def _problems(test: Any, first: ConnectorOutput, second: ConnectorOutput, catalog: dict[str, Any] | None) -> list[str]:
+def sequential_reads(first: ConnectorOutput, second: ConnectorOutput) -> list[str]:
+    """CAT's ``test_sequential_reads``: read 1 has records; ``max(emitted_at 1) < min(emitted_at 2)``."""
     if not first.records:
         return ["At least one record should be read using provided catalog"]
     if not second.records:
@@ -34,6 +36,13 @@ def _problems(test: Any, first: ConnectorOutput, second: ConnectorOutput, catalo
             f"emitted_at should increase on subsequent runs: first read up to {last_first}, "
             f"second read from {first_second}"
         ]
+    return []
+
+
+def records_subset(
+    test: Any, first: ConnectorOutput, second: ConnectorOutput, catalog: dict[str, Any] | None
+) -> list[str]:
+    """The legacy (CAT <= 2.x) comparison: each stream's first-read records are in the second read."""
     pks = {  # the configured primary key, as CAT's legacy comparison
         str(c.get("stream", {}).get("name")): [list(p) if isinstance(p, list) else [p] for p in c["primary_key"]]
         for c in (catalog or {}).get("streams", [])
@@ -78,5 +87,10 @@ def run(context: CheckContext) -> list[CheckResult]:
             continue
         invocation = context.invocations.get(f"{SUITE}-{i}-read1")
         catalog = invocation.catalog if invocation else None
-        results.append(result(SUITE, TEST, _problems(test, first, second, catalog), params))
+        high = context.acceptance.test_strictness_level == "high"
+        problems = ignored_fields_violations(test.ignored_fields, high=high) or sequential_reads(first, second)
+        results.append(result(SUITE, TEST, problems, params))
+        subset = [] if problems else records_subset(test, first, second, catalog)
+        if subset or (context.strict and not problems):  # beyond CAT: shown when found
+            results.append(beyond_cat(SUITE, "test_sequential_reads_records", subset, params, strict=context.strict))
     return results

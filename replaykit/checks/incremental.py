@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from replaykit.checks import CheckContext, CheckResult, result, skipped, with_discovered_streams
+from replaykit.checks import FAIL, SKIP, CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
 from replaykit.messages import ConnectorOutput, final_states
 from replaykit.records import record_key
@@ -88,7 +88,7 @@ def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult
             return skipped(SUITE, test_name, f"{first_id} was not replayed", params)
         if not first.records or not first.states:
             continue
-        states = [s for s in first.states if s.get("type") == "STREAM"]
+        states = first.states  # as CAT: every checkpoint (a GLOBAL one is read again from no state)
         if any("sourceStats" not in s for s in states):
             problems.append(f"{first_id}: state messages carry no sourceStats.recordCount; CAT cannot sample them")
             continue
@@ -118,37 +118,105 @@ def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult
     return result(SUITE, test_name, problems, params)
 
 
+def future_state_gate(test: Any, high: bool) -> tuple[str, str] | None:
+    """CAT's ``future_state_configuration`` fixture: (status, reason) when the test does not run, else None."""
+    future = test.future_state
+    if future is not None and future.bypass_reason is not None:
+        return SKIP, "`future_state` has a bypass reason, skipping."
+    if future is not None and future.future_state_path:
+        return None
+    if high:
+        return FAIL, (
+            "High test strictness level error: a future state configuration must be provided in high test "
+            "strictness level or a bypass reason should be filled."
+        )
+    return SKIP, "`future_state` not specified, skipping."
+
+
+def future_state_coverage(
+    future: Any, states: list[dict[str, Any]], catalog: dict[str, Any] | None, high: bool
+) -> list[str]:
+    """CAT's ``future_state`` fixture at high strictness: missing_streams need a bypass reason, and every stream
+    of the configured catalog that supports incremental is in the future state file or in missing_streams."""
+    if not high:
+        return []
+    if not all(s.bypass_reason is not None for s in future.missing_streams):
+        return ["High test strictness level error: all missing_streams must have a bypass reason specified."]
+    incremental = {
+        str((c.get("stream") or {}).get("name"))
+        for c in (catalog or {}).get("streams", [])
+        if "incremental" in ((c.get("stream") or {}).get("supported_sync_modes") or [])
+    }
+    in_states = set()
+    for state in states:
+        stream = state.get("stream") if isinstance(state, dict) else None
+        if not isinstance(stream, dict):
+            return ["High test strictness level error: the future state file must hold per-stream states"]
+        in_states.add(str((stream.get("stream_descriptor") or {}).get("name")))
+    undeclared = sorted(incremental - {s.name for s in future.missing_streams} - in_states)
+    if undeclared:
+        return [
+            f"High test strictness level error: {', '.join(undeclared)} streams are missing in your future_state "
+            "file, please declare a state for those streams or fill-in a valid bypass_reason."
+        ]
+    return []
+
+
+def _future_states(context: CheckContext, test: Any, invocation: Any) -> list[dict[str, Any]] | str:
+    path = context.acceptance.resolve(test.future_state.future_state_path)
+    if path is not None and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            return f"{test.future_state.future_state_path} is not valid JSON: {exc}"
+        return data if isinstance(data, list) else [data]
+    if invocation is not None:
+        return list(invocation.state or [])
+    return f"the future state file {test.future_state.future_state_path} does not exist"
+
+
 def abnormal_state(test: Any, context: CheckContext, i: int, params: str) -> CheckResult:
     test_name = "test_state_with_abnormally_large_values"
-    future = test.future_state
-    if future is None or not future.future_state_path:
-        return skipped(SUITE, test_name, "`future_state_path` not specified, skipping", params)
+    high = context.acceptance.test_strictness_level == "high"
+    gate = future_state_gate(test, high)
+    if gate is not None:
+        status, reason = gate
+        return (
+            skipped(SUITE, test_name, reason, params) if status == SKIP else result(SUITE, test_name, [reason], params)
+        )
     invocation_id = f"{SUITE}-{i}-abnormal_state"
     invocation, output = context.invocations.get(invocation_id), context.output(invocation_id)
+    future_states = _future_states(context, test, invocation)
+    if isinstance(future_states, str):
+        return result(SUITE, test_name, [future_states], params)
+    read1 = context.invocations.get(f"{SUITE}-{i}-read1")
+    source = invocation if invocation is not None else read1
+    catalog = source.catalog if source is not None else None
+    coverage = future_state_coverage(test.future_state, future_states, catalog, high)
+    if coverage:
+        return result(SUITE, test_name, coverage, params)
     if invocation is None or output is None:
         return skipped(SUITE, test_name, f"{invocation_id} was not replayed", params)
+    return result(SUITE, test_name, abnormal_state_problems(test, output, invocation, context), params)
+
+
+def abnormal_state_problems(test: Any, output: ConnectorOutput, invocation: Any, context: CheckContext) -> list[str]:
     if output.records:
-        stream = output.records[0].get("stream")
-        return result(
-            SUITE,
-            test_name,
-            [
-                "The sync should produce no records when run with the state with abnormally large values "
-                f"{stream} ({len(output.records)} record(s))"
-            ],
-            params,
-        )
+        return [
+            "The sync should produce no records when run with the state with abnormally large values "
+            f"{output.records[0].get('stream')}"
+        ]
     if not output.states:
-        return result(SUITE, test_name, ["The sync should produce at least one STATE message"], params)
-    formats = {s.name: s.format for s in future.cursor_format.streams if s.format}
-    problems = abnormal_state_cursor_problems(
+        return ["The sync should produce at least one STATE message"]
+    future = test.future_state
+    formats = {s.name: s.format for s in future.cursor_format.streams}
+    return abnormal_state_cursor_problems(
         with_discovered_streams(invocation.catalog or {}, context),
         output.states,
         invocation.state or [],
         future.cursor_format.format,
         formats,
     )
-    return result(SUITE, test_name, problems, params)
 
 
 def run(context: CheckContext) -> list[CheckResult]:

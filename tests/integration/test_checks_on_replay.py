@@ -48,8 +48,8 @@ def test_a_newly_required_spec_field_breaks_backward_compatibility(tmp_path: Pat
     proc = run_replaykit(["replay"], cwd=connector)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (
-        "FAILED TestSpec::test_backward_compatibility[inputs0]: Breaking change: field region is "
-        "newly required (compared with the previous recording ("
+        "FAILED TestSpec::test_backward_compatibility[inputs0]: Breaking change: A new property was added to "
+        "'required' (compared with the previous recording ("
     ) in proc.stdout
     assert "FAILED TestSpec::test_config_match_spec[inputs0]: Config invalid: 'region' is a required property" in (
         proc.stdout

@@ -88,7 +88,7 @@ def test_defaults_and_typed_values() -> None:
         ({"acceptance_test": {}}, UnknownConfigKeyError, "unknown key 'acceptance_test'"),
         ({"acceptance_tests": {"basic_read": {"tests": [{"timeout_seconds": -1}]}}}, ConfigError, "must be >= 0"),
         (
-            {"acceptance_tests": {"basic_read": {"tests": [{"validate_schema": "yes"}]}}},
+            {"acceptance_tests": {"basic_read": {"tests": [{"validate_schema": "maybe"}]}}},
             ConfigError,
             "must be true or false",
         ),
@@ -135,6 +135,47 @@ def test_invalid_configs_name_the_problem(snippet: dict, error: type[Exception],
     with pytest.raises(error) as exc:
         parse_acceptance_config(snippet)
     assert message in str(exc.value)
+
+
+def test_what_cat_accepts_is_accepted() -> None:
+    """pydantic v1's coercions, unknown keys next to `tests`, null sections, both layouts (CAT migrates)."""
+    config = parse_acceptance_config(
+        {
+            "connector_image": "x",
+            "acceptance_tests": {
+                "basic_read": {
+                    "tests": [{"timeout_seconds": "600", "validate_schema": "yes", "file_types": None}],
+                    "comment": "a note",
+                },
+                "incremental": {"tests": [{"future_state": {"future_state_path": "a.json", "cursor_format": None}}]},
+                "full_refresh": {"tests": [{"client_container_config": {"setup_command": ["x"]}}]},
+            },
+        }
+    )
+    read = config.tests("basic_read")[0]
+    assert (read.timeout_seconds, read.validate_schema, read.file_types.skip_test) == (600, True, False)
+    assert config.tests("incremental")[0].future_state.cursor_format.format is None
+    assert any("comment: ignored" in w for w in config.warnings)
+    both = parse_acceptance_config(
+        {"connector_image": "x", "tests": {"spec": [{}]}, "acceptance_tests": {"connection": {"tests": [{}]}}}
+    )
+    assert both.suite("connection") is None
+    assert both.tests("spec")
+    assert any("replaces the other" in w for w in both.warnings)
+
+
+def test_what_only_cat_rejects_is_a_warning_naming_its_rule() -> None:
+    config = parse_acceptance_config(
+        {
+            "acceptance_tests": {
+                "spec": {"tests": [{"backward_compatibility_tests_config": {"disable_for_version": "v1"}}]},
+                "incremental": {"tests": [{"cursor_paths": {"s": ["a"]}}]},
+            }
+        }
+    )
+    assert any("CAT requires it" in w for w in config.warnings)
+    assert any("'v1' does not match CAT's semver pattern" in w for w in config.warnings)
+    assert any("cursor_paths" in w and "CAT 3.x rejects this key" in w for w in config.warnings)
 
 
 def test_unknown_key_suggests_the_closest_valid_one() -> None:
@@ -186,3 +227,23 @@ def test_plan_follows_the_config(tmp_path: Path) -> None:
     assert plan[7].covers("incremental-0-slices-events-state2")
     assert not plan[7].covers("incremental-0-read1")
     assert plan[8].state == str((tmp_path / "state.json").resolve())
+
+
+def test_plan_carries_cats_environment_and_timeouts(tmp_path: Path) -> None:
+    config = parse_acceptance_config(
+        {
+            "custom_environment_variables": {"API_REGION": "eu", "RETRIES": 3},
+            "acceptance_tests": {
+                "connection": {"tests": [{"deployment_mode": "cloud", "timeout_seconds": 30}]},
+                "incremental": {"tests": [{"future_state": {"future_state_path": "s.json", "bypass_reason": "r"}}]},
+            },
+        },
+        tmp_path / "acceptance-test-config.yml",
+    )
+    plan = {p.id: p for p in build_plan(tmp_path, config, tmp_path / "secrets" / "config.json")}
+    assert dict(plan["connection-0"].environment) == {"API_REGION": "eu", "RETRIES": "3", "DEPLOYMENT_MODE": "CLOUD"}
+    assert plan["connection-0"].timeout_s == 30
+    assert dict(plan["spec-0"].environment) == {"API_REGION": "eu", "RETRIES": "3"}
+    assert plan["spec-0"].timeout_s is None
+    # CAT skips the abnormal-state test when future_state has a bypass reason, even with a path
+    assert "incremental-0-abnormal_state" not in plan

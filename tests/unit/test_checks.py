@@ -9,8 +9,8 @@ import pytest
 
 from replaykit.acceptance import parse_acceptance_config
 from replaykit.checks import FAIL, PASS, SKIP, CheckContext, run_suites
-from replaykit.checks import spec as spec_checks
-from replaykit.checks.compat import catalog_breaking_changes, spec_breaking_changes
+from replaykit.checks import spec_rules as spec_checks
+from replaykit.checks.compat import catalog_breaking_changes, previous_config_problems, spec_breaking_changes
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 
@@ -31,7 +31,7 @@ def obj(**props: Any) -> dict[str, Any]:
         (
             spec_checks.secret_marking,
             obj(api_key={"type": "string"}),
-            obj(flag={"type": "boolean", "airbyte_secret": True}),
+            obj(token={"type": "boolean", "airbyte_secret": True}),  # CAT judges secret names only
             "marked with `airbyte_secret` although",
         ),
         (
@@ -127,14 +127,30 @@ def test_backward_compatibility_rules() -> None:
         )
         == []
     )
-    assert any("newly required" in c for c in spec_breaking_changes(old, {**old, "required": ["a"]}))
-    assert any("type of properties/a changed" in c for c in spec_breaking_changes(old, obj(a={"type": "integer"})))
-    assert any("enum of properties/b" in c for c in spec_breaking_changes(old, obj(b={"enum": ["x"]})))
+    assert spec_breaking_changes(old, {**old, "required": ["a"]}) == [
+        "Breaking change: A new 'required' field was declared."
+    ]
+    assert spec_breaking_changes(old, obj(a={"type": "integer"}, b=old["properties"]["b"])) == [
+        "Breaking change: The 'type' field value was changed."
+    ]
+    assert spec_breaking_changes(old, obj(a={"type": "string"}, b={"type": "string", "enum": ["x"]})) == [
+        "Breaking change: An enum field was narrowed."
+    ]
     catalog = {"streams": [{"name": "s", "json_schema": obj(id={"type": "integer"}), "default_cursor_field": ["c"]}]}
     assert catalog_breaking_changes(catalog, catalog) == []
-    assert catalog_breaking_changes(catalog, {"streams": []}) == ["Breaking change: stream s was removed"]
+    assert catalog_breaking_changes(catalog, {"streams": []}) == [
+        "Breaking change: The following streams were removed: s"
+    ]
     changed = {"streams": [{"name": "s", "json_schema": obj(), "default_cursor_field": ["d"]}]}
-    assert len(catalog_breaking_changes(catalog, changed)) == 2
+    assert catalog_breaking_changes(catalog, changed)[0].startswith("Breaking change: The following properties were")
+
+
+def test_configs_generated_from_the_previous_spec_must_stay_valid() -> None:
+    old = obj(a={"type": "string"}, n={"type": "integer", "minimum": 0})
+    assert previous_config_problems(old, old) == []
+    tighter = obj(a={"type": "string", "pattern": "^[0-9]+$"}, n={"type": "integer", "minimum": 0})
+    assert previous_config_problems(old, tighter)[0].startswith("Breaking change: a config valid for the previous")
+    assert previous_config_problems(old, {**old, "additionalProperties": False}) == []
 
 
 def output(*messages: dict[str, Any]) -> ConnectorOutput:
@@ -203,7 +219,7 @@ def test_discovery_rules_pass_and_fail() -> None:
         ("discovery",),
     )
     failed = {r.test: r.message for r in bad if r.status == FAIL}
-    assert failed["test_discover"] == "Catalog should have uniquely named streams, duplicates are: ['users']"
+    assert failed["test_discover"] == "Catalog should have uniquely named streams, duplicates are: [(None, 'users')]"
     assert "Some of defined cursor fields ['missing']" in failed["test_defined_cursors_exist_in_schema"]
     assert "One of the PKs (['nope'])" in failed["test_primary_keys_exist_in_schema"]
     assert "Found not allowed `allOf` keyword" in failed["test_defined_keyword_exist_in_schema"]
@@ -278,11 +294,14 @@ def test_nested_group_and_date_warnings() -> None:
     assert spec_checks.nested_group(obj(a=obj(b={"type": "string", "group": "auth"}))) == [
         "properties/a/properties/b/group: group may only be set on top-level properties"
     ]
-    assert spec_checks.date_warnings(obj(d={"type": "string", "format": "date", "pattern": "^x$"})) == []
+    # CAT: a date format wants CAT's exact pattern, and CAT's date pattern wants the date format
+    date = {"type": "string", "format": "date", "pattern": spec_checks.DATE_PATTERN}
+    assert spec_checks.date_warnings(obj(d=date)) == []
     assert (
-        "format date-time has no pattern"
+        "without the corresponding pattern"
         in spec_checks.date_warnings(obj(d={"type": "string", "format": "date-time"}))[0]
     )
+    assert spec_checks.date_format_warnings(obj(d={"type": "string", "pattern": spec_checks.DATE_PATTERN}))
 
 
 def test_discovery_schema_rules_fail_on_purpose() -> None:
@@ -302,7 +321,7 @@ def test_discovery_schema_rules_fail_on_purpose() -> None:
         "Found unresolved `$refs` values for selected streams: ['b']."
     )
     assert failed["test_primary_keys_data_type"].message == (
-        "Stream c contains primary key with forbidden type of ['object']"
+        "Stream c contains primary key with forbidden type of ['null', 'object']"
     )
     assert failed["test_streams_have_valid_json_schemas"].message.startswith("d: ")
     no_pk_check = run_suites(

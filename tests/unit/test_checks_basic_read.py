@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from replaykit.acceptance import parse_acceptance_config
-from replaykit.checks import FAIL, PASS, CheckContext, run_suites
+from replaykit.checks import FAIL, PASS, WARN, CheckContext, run_suites
 from replaykit.checks.basic_read import extra_columns
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
@@ -99,13 +99,8 @@ def test_a_good_read_passes(tmp_path: Path) -> None:
     ("output", "options", "message"),
     [
         (messages(), {}, "At least one record should be read using provided catalog"),
-        (messages({**GOOD, "id": 1.0}), {}, "Please check your json_schema in selected streams (s): 1.0 is not of"),
+        (messages({**GOOD, "id": 1.0}), {}, "Please check your json_schema in selected streams ('s',). s: 1.0 is not"),
         (messages({**GOOD, "at": "yesterday"}), {}, "is not a 'date-time'"),
-        (
-            messages({**GOOD, "tags": [{"n": "a", "extra": 1}]}),
-            {},
-            "Records of stream s have fields the schema does not declare: ['/tags/[]/extra']",
-        ),
         (
             messages({**GOOD, "id": None}),
             {"validate_schema": False},
@@ -116,10 +111,11 @@ def test_a_good_read_passes(tmp_path: Path) -> None:
             {"validate_schema": False},
             "Stream s contains primary key with forbidden type of 'object'",
         ),
-        (messages(GOOD, statuses=("STARTED", "COMPLETE")), {}, "statuses should be STARTED, RUNNING..., COMPLETE"),
+        (messages(GOOD, statuses=("STARTED",)), {}, "should contain at least : `STARTED` and `COMPLETE`"),
+        (messages(GOOD, statuses=("STARTED", "INCOMPLETE")), {}, "statuses should be STARTED, RUNNING..., COMPLETE"),
         (messages(GOOD, state=False), {}, "At least one state message should be emitted for each configured stream."),
     ],
-    ids=["no-records", "integer-rule", "date-time", "extra-columns", "null-pk", "object-pk", "statuses", "states"],
+    ids=["no-records", "integer-rule", "date-time", "null-pk", "object-pk", "one-status", "statuses", "states"],
 )
 def test_read_steps_fail_on_purpose(
     tmp_path: Path, output: ConnectorOutput, options: dict[str, Any], message: str
@@ -127,6 +123,21 @@ def test_read_steps_fail_on_purpose(
     results = read_result(output, tmp_path, **options)
     assert results["test_read"].status == FAIL
     assert message in results["test_read"].message
+
+
+def test_undeclared_fields_warn_by_default_and_fail_under_strict(tmp_path: Path) -> None:
+    output = messages({**GOOD, "tags": [{"n": "a", "extra": 1}]})
+    results = read_result(output, tmp_path)
+    assert results["test_read"].status == PASS  # CAT's verdict
+    extra = results["test_fail_on_extra_columns"]
+    assert (extra.status, extra.strict_only) == (WARN, True)
+    assert "Records of stream s have fields the schema does not declare: ['/tags/[]/extra']" in extra.message
+    assert read_result(output, tmp_path, fail_on_extra_columns=False).get("test_fail_on_extra_columns") is None
+    assert "test_fail_on_extra_columns" not in read_result(messages(GOOD), tmp_path)
+
+
+def test_started_complete_is_enough_for_statuses(tmp_path: Path) -> None:
+    assert read_result(messages(GOOD, statuses=("STARTED", "COMPLETE")), tmp_path)["test_read"].status == PASS
 
 
 def test_expected_records_by_primary_key_and_in_order(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems, find_cursor_values
-from replaykit.checks.full_refresh import _problems as full_refresh_problems
+from replaykit.checks.full_refresh import records_subset, sequential_reads
 from replaykit.errors import ConfigError
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import full_refresh_only_catalog, incremental_only_catalog
@@ -101,7 +101,7 @@ def _state(value: Any, name: str = "events") -> dict[str, Any]:
 
 def test_cursor_values_are_found_by_name_and_by_the_db_convention() -> None:
     state = {"a": {"updated": 1}, "parts": [{"cursor": 5, "cursor_field": ["x"]}, {"cursor": 6}]}
-    assert find_cursor_values(state, "updated") == [1, 5]
+    assert find_cursor_values(state, "updated") == [5, 1]  # CAT's stack order
 
 
 @pytest.mark.parametrize(
@@ -110,13 +110,14 @@ def test_cursor_values_are_found_by_name_and_by_the_db_convention() -> None:
         ("string", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z", None, None),
         (["null", "string"], "2024-01-01", "2099-01-01", None, None),
         ("string", "2024-01-01", "2099-01-01T00:00:00Z", None, "Actual and future state formats do not match"),
-        ("string", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z", r"^\d+$", "does not match the format"),
+        ("string", "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z", r"^\d+$", "does not match pattern"),
         ("string", "2024-01-01", "2099-01-01", r"^\d{4}", None),
         ("integer", 1700000000, 4102444800, None, None),
         ("number", 1700000000.5, 4102444800.0, None, None),
-        ("number", 1700000000, 4102444800.0, None, "is not of type float"),  # CAT's isinstance rule
-        ("integer", 1700000000.5, 4102444800, None, "is not of type int"),
-        ("string", 1700000000, "4102444800", None, "is not of type str"),
+        ("number", 1700000000, 4102444800.0, None, "is not of type <class 'float'>"),  # CAT's isinstance rule
+        ("integer", 1700000000.5, 4102444800, None, "is not of type <class 'int'>"),
+        ("string", 1700000000, "4102444800", None, "is not of type <class 'str'>"),
+        ("string", "", "2099-01-01T00:00:00Z", None, None),  # CAT: a falsy value skips the format check
         ("boolean", True, True, None, "Unsupported type: boolean"),
     ],
 )
@@ -141,6 +142,20 @@ def test_a_per_stream_cursor_format_overrides_the_default() -> None:
     args = (_catalog(), [_state("2024-01-01")], [_state("2099-01-01")])
     assert abnormal_state_cursor_problems(*args, r"^\d+$", {"events": r"^\d{4}-"}) == []
     assert abnormal_state_cursor_problems(*args, r"^\d{4}-", {"events": r"^\d+$"})
+    # as CAT: an entry without a format means "no pattern" (the shape comparison), not the default pattern
+    assert abnormal_state_cursor_problems(*args, r"^\d+$", {"events": None}) == []
+
+
+def test_abnormal_state_checks_the_last_state_and_fails_where_cat_raises() -> None:
+    good, bad = _state("2024-01-01T00:00:00Z"), _state("2024-01-01")
+    future = [_state("2099-01-01T00:00:00Z")]
+    assert abnormal_state_cursor_problems(_catalog(), [bad, good], future, None, {}) == []
+    assert abnormal_state_cursor_problems(_catalog(), [good, bad], future, None, {})
+    untyped = _catalog()
+    del untyped["streams"][0]["stream"]["json_schema"]["properties"]["updated"]["type"]
+    assert "has no `type`" in abnormal_state_cursor_problems(untyped, [good], future, None, {})[0]
+    other = [_state("2099-01-01T00:00:00Z", name="users")]
+    assert "none in the future state" in abnormal_state_cursor_problems(_catalog(), [good], other, None, {})[0]
 
 
 def _records(*values: Any) -> list[dict[str, Any]]:
@@ -188,19 +203,16 @@ def _output(*emitted: int, stream: str = "users") -> ConnectorOutput:
 
 
 def test_full_refresh_emitted_at_must_increase() -> None:
-    assert full_refresh_problems(_Test(), _output(1, 2), _output(3, 4), None) == []
-    assert full_refresh_problems(_Test(), _output(1, 3), _output(3, 4), None)[0].startswith(
-        "emitted_at should increase on subsequent runs"
-    )
-    assert full_refresh_problems(_Test(), _output(), _output(3), None) == [
-        "At least one record should be read using provided catalog"
-    ]
-    assert "no records" in full_refresh_problems(_Test(), _output(1), _output(), None)[0]
+    assert sequential_reads(_output(1, 2), _output(3, 4)) == []
+    assert sequential_reads(_output(1, 3), _output(3, 4))[0].startswith("emitted_at should increase on subsequent runs")
+    assert sequential_reads(_output(), _output(3)) == ["At least one record should be read using provided catalog"]
+    assert "no records" in sequential_reads(_output(1), _output())[0]
 
 
 def test_full_refresh_first_read_may_be_a_subset_of_the_second() -> None:
-    assert full_refresh_problems(_Test(), _output(1), _output(3, 4), None) == []
-    problems = full_refresh_problems(_Test(), _output(1, 2), _output(3), None)
+    """The legacy comparison (strict-only): read 1's records must all be in read 2."""
+    assert records_subset(_Test(), _output(1), _output(3, 4), None) == []
+    problems = records_subset(_Test(), _output(1, 2), _output(3), None)
     assert problems[0].startswith("users: the two sequential reads should produce either equal set of records")
 
 
