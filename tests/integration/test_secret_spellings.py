@@ -102,7 +102,9 @@ def test_every_spelling_of_every_secret_stays_off_disk_and_out_of_output(
     assert "GET /v1/items" in api.requests
     values = [str(secrets["api_key"]), secrets["password"], str(secrets["account"]), *api.learned]
     assert leaks(connector, outputs, values) == []
-    cassette = (connector / "cassettes" / "basic_read-0.yaml").read_text()
+    index = json.loads((connector / "cassettes" / "index.json").read_text())
+    name = next(i["cassette"] for i in index["invocations"] if i["id"] == "basic_read-0")
+    cassette = (connector / "cassettes" / name).read_text()
     assert "**REDACTED:x_echo_session**" in cassette  # learned from its credential position
     updated = run_replaykit(["replay", "--update"], cwd=connector)  # offline: replay, then rewrite the snapshots
     assert updated.returncode == 0, updated.stdout + updated.stderr
