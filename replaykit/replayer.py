@@ -211,7 +211,9 @@ def replay_invocation(
     live: LiveCallback | None = None,
     runner: Runner | None = None,
     planned: PlannedInvocation | None = None,
+    reference: RecordReference | None = None,
 ) -> InvocationReplay:
+    """Replay one invocation; ``reference`` (the expected records) names the fields of a records difference."""
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
     with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
@@ -241,9 +243,7 @@ def replay_invocation(
             + ", ".join(run.result["blocked_connections"][:3])
         )
     if not outcome.problems:
-        outcome.differences.extend(
-            compare_outputs(invocation, run, settings.volatile_state_fields, record_reference(settings))
-        )
+        outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
     return outcome
 
 
@@ -339,11 +339,13 @@ def _replay_all(
     """Replay ``selected``, up to ``settings.parallel_jobs`` at once (they are independent: each has its own
     cassette, inputs and clock); results and ``progress`` calls come in the order of ``selected``."""
 
+    reference = record_reference(settings)  # once for all invocations: its records load on first need
+
     def one(position: int, invocation: Invocation) -> InvocationReplay:
         if starting is not None:
             starting(invocation, position, len(selected))
         planned = next((p for p in plan if p.covers(invocation.id)), None)
-        return replay_invocation(invocation, settings, target, command, live, runner, planned)
+        return replay_invocation(invocation, settings, target, command, live, runner, planned, reference)
 
     jobs = min(settings.parallel_jobs, len(selected)) or 1
     if jobs == 1:
