@@ -97,8 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the acceptance plan against the live API and record scrubbed cassettes",
         description="Run every connector invocation the acceptance checks need (spec, check, discover, reads) "
         "against the live API, record each one's HTTP traffic into a scrubbed cassette, and write "
-        "the invocation index and expected records. A failed recording leaves the previous one "
-        "untouched.",
+        "the invocation index and expected records. Every invocation runs, whatever the earlier ones did; "
+        "the acceptance checks then run on the new recording. It replaces the previous one only when "
+        "every invocation went as the checks expect (or with --accept-failures); a killed or leaking "
+        "recording never does.",
     )
     record.add_argument(
         "--config", metavar="PATH", help="the connector config with real credentials (default: secrets/config.json)"
@@ -109,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="secrets",
         metavar="NAME",
         help="a config field whose value is secret (repeatable; added to the detected ones)",
+    )
+    record.add_argument(
+        "--accept-failures",
+        action="store_true",
+        help="keep the new recording even when invocations did not go as the checks expect, so that replay "
+        "gives the same failing verdicts offline (e.g. a connector bug committed with a bypass_reason)",
+    )
+    record.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every acceptance check with its status and reason (default: failures, skip reasons grouped)",
     )
     _common(record)
     record.set_defaults(handler=_record)
@@ -305,13 +319,13 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     with _Display(out, "recording") as display:
 
-        def progress(planned: Any, run: Any) -> None:
-            display.line(invocation_line(planned.id, run, "rec"))
+        def progress(planned: Any, run: Any, failure: Any) -> None:
+            display.line(invocation_line(planned.id, run, "FAILED" if failure else "rec"))
 
-        result = record(settings, progress=progress, live=display.live)
-    for line in record_summary(result):
+        result = record(settings, progress=progress, live=display.live, accept_failures=args.accept_failures)
+    for line in record_summary(result, verbose=args.verbose):
         print(line, file=out)
-    return EXIT_OK
+    return EXIT_OK if result.passed else EXIT_FAILED
 
 
 def _replay(args: argparse.Namespace, out: TextIO) -> int:

@@ -68,6 +68,10 @@ class RecordingError(ReplaykitError):
     exit_code = 1
 
 
+class MissingInputError(RecordingError):
+    """An invocation's input comes from an earlier invocation that failed (e.g. discover returned no catalog)."""
+
+
 class SecretLeakError(RecordingError):
     """A known secret was found in a file replaykit wrote; the file was deleted (never shows the value)."""
 

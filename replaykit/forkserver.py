@@ -7,6 +7,11 @@ imports, so nothing an invocation does (module state, environment, threads, cach
 next one.  The connector's own modules are imported in the child, after the fork, exactly as in a fresh
 process (:mod:`replaykit.runtime`).
 
+One server can also warm up once for many commands: ``python -m replaykit.forkserver --listen PATH`` waits
+on a UNIX socket and forks a warm session server for each command that connects (``REPLAYKIT_FORKSERVER=PATH``;
+a test suite starts one per worker). A command uses it only when it runs the same interpreter with the same
+start-up environment (``LD_PRELOAD``, ``FAKETIME``, ``PYTHONPATH``...), else it starts a server of its own.
+
 The wire: length-prefixed JSON messages on a UNIX stream socket; a job message carries the four pipe ends
 of the child (stdout, stderr, result, progress) as ``SCM_RIGHTS`` file descriptors.  The server answers
 ``{"seq", "pid"}`` when the child is forked and ``{"seq", "status"}`` when it is reaped.
@@ -55,6 +60,25 @@ WARM_MODULES = (
     "replaykit.matching",
     "replaykit.scrub",
 )
+
+
+# What shapes a process at start-up, before any job: a shared server serves only commands that agree on it.
+START_VARIABLES = (
+    "LD_PRELOAD",
+    "DYLD_INSERT_LIBRARIES",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONHASHSEED",
+    "PYTHONSAFEPATH",
+)
+SHARED_SERVER_VARIABLE = "REPLAYKIT_FORKSERVER"
+
+
+def start_key(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """The interpreter and the start-up environment a forked child inherits from its server."""
+    key = {name: environ.get(name, "") for name in START_VARIABLES}
+    key.update({name: value for name, value in environ.items() if name.startswith("FAKETIME")})
+    return {"executable": sys.executable, **key}
 
 
 # --------------------------------------------------------------------------- wire
@@ -189,10 +213,13 @@ def _child(sock: socket.socket, wakeup: int, message: dict[str, Any], fds: list[
             os._exit(code)
 
 
-def serve(sock: socket.socket) -> int:
-    """Warm up, say so, then fork a child per job until the parent closes the socket."""
-    facts = warm_up()
-    gc.freeze()  # the warm objects stay out of the children's collections: fewer copy-on-write page copies
+def serve(sock: socket.socket, facts: dict[str, Any] | None = None) -> int:
+    """Warm up (unless forked warm from a hub), say so, then fork a child per job until the parent closes the
+    socket."""
+    if facts is None:
+        key = start_key(os.environ)
+        facts = {**warm_up(), "start": key}
+        gc.freeze()  # the warm objects stay out of the children's collections: fewer copy-on-write page copies
     send_message(sock, {"ready": True, **facts})
     wakeup_read, wakeup_write = os.pipe()
     os.set_blocking(wakeup_write, False)
@@ -237,7 +264,44 @@ def serve(sock: socket.socket) -> int:
     return 0
 
 
+def hub(path: str) -> int:
+    """Warm up once, then fork a warm session server for each command that connects to ``path``; stops when
+    its standard input closes (the process that started it is gone)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)  # before the warm-up: a command that connects meanwhile waits for its ready message
+    listener.listen(64)
+    key = start_key(os.environ)
+    facts = {**warm_up(), "start": key}
+    gc.freeze()
+    sessions: set[int] = set()
+    try:
+        while True:
+            ready, _, _ = select.select([listener.fileno(), 0], [], [], 1.0)
+            if 0 in ready and not os.read(0, 512):
+                break
+            if listener.fileno() in ready:
+                conn, _ = listener.accept()
+                pid = os.fork()
+                if pid == 0:
+                    listener.close()
+                    os._exit(serve(conn, facts))
+                conn.close()
+                sessions.add(pid)
+            for pid in list(sessions):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    sessions.discard(pid)
+    finally:
+        listener.close()
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1] == "--listen":
+        return hub(sys.argv[2])
     fd = int(sys.argv[1])
     with socket.socket(fileno=fd) as sock:
         return serve(sock)

@@ -20,10 +20,19 @@ from typing import Any
 import yaml
 
 from replaykit import __version__, commit
+from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, resolve_connector
-from replaykit.errors import RecordingError, ReplaykitError, SecretLeakError, UsageError
+from replaykit.errors import (
+    ConnectorCrashedError,
+    MissingInputError,
+    RecordingError,
+    ReplaykitError,
+    SecretLeakError,
+    UsageError,
+)
+from replaykit.failures import InvocationFailure, describe_failure, judge
 from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
@@ -59,8 +68,8 @@ from replaykit.verify import find_leak
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
 REPLAY_CONFIG = "replay_config.json"
 
-# (planned invocation, its run) -> None; called after each invocation.
-RecordProgress = Callable[[PlannedInvocation, InvocationRun | None], None]
+# (planned invocation, its run, its failure if it did not go as the checks expect) -> None; after each invocation
+RecordProgress = Callable[[PlannedInvocation, InvocationRun | None, InvocationFailure | None], None]
 
 
 @dataclass
@@ -70,6 +79,14 @@ class RecordResult:
     written: list[Path] = field(default_factory=list)
     runner_note: str | None = None  # how invocations ran, when not from the warm parent
     notes: list[str] = field(default_factory=list)  # what recovering an interrupted command did
+    failures: list[InvocationFailure] = field(default_factory=list)  # invocations the checks will fail
+    checks: list[CheckResult] = field(default_factory=list)  # the acceptance checks on what was recorded
+    swapped: bool = True  # the new recording replaced the previous one
+    accepted_failures: bool = False  # swapped in with failures (--accept-failures)
+
+    @property
+    def passed(self) -> bool:
+        return self.swapped and not self.failures and not any(c.status == FAIL for c in self.checks)
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -122,29 +139,6 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "stream"
 
 
-def unexpected_outcome(planned: PlannedInvocation, run: InvocationRun) -> str | None:
-    """Why a live run cannot stand as the recording of ``planned`` (None when it can)."""
-    output = run.output
-    first_error = next((e.get("error", {}).get("message") for e in output.errors), None)
-    if planned.command == "spec" and output.spec is None:
-        return f"no SPEC message (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
-    if planned.command == "discover" and output.catalog is None:
-        return f"no CATALOG message (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
-    if planned.command == "check":
-        status = (output.connection_status or {}).get("status")
-        if planned.expect == "exception":
-            return None if status is None or run.exit_code != 0 else f"check returned {status}, expected an error"
-        wanted = "SUCCEEDED" if planned.expect == "succeed" else "FAILED"
-        if status != wanted:
-            message = (output.connection_status or {}).get("message") or first_error or ""
-            return f"check returned {status}, expected {wanted}" + (f": {message}" if message else "")
-    if planned.command == "read" and planned.expect == "error":
-        return None  # whatever the connector does with a bad catalog is its recording; the check judges it
-    if planned.command == "read" and (run.exit_code != 0 or first_error):
-        return f"read failed (exit code {run.exit_code})" + (f": {first_error}" if first_error else "")
-    return None
-
-
 class _Recording:
     def __init__(
         self, settings: Settings, config_path: Path, progress: RecordProgress | None, live: LiveCallback | None
@@ -161,6 +155,7 @@ class _Recording:
         self.last_instant: dt.datetime | None = None
         self.runner: Runner | None = None
         self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
+        self.failures: list[InvocationFailure] = []
 
     def config(self, path: Path | None) -> dict[str, Any] | None:
         if path is None:
@@ -214,10 +209,7 @@ class _Recording:
         if planned.catalog.startswith("discovered"):
             discovered = self.outputs.get("discovery-0")
             if discovered is None or discovered.catalog is None:
-                raise RecordingError(
-                    f"invocation {planned.id} needs the discovered catalog, but discover returned none",
-                    hint="Run `replaykit record` again after fixing the connector's discover.",
-                )
+                raise MissingInputError("it needs the discovered catalog, but discover returned none")
             catalog = configured_catalog_from(
                 discovered.catalog, incremental=planned.catalog.endswith("incremental"), exclude=planned.empty_streams
             )
@@ -241,7 +233,10 @@ class _Recording:
         if planned.state is None:
             return None
         if planned.state.startswith("after:"):
-            return state_input_from(self.outputs[planned.state[len("after:") :]].states) or None
+            before = self.outputs.get(planned.state[len("after:") :])
+            if before is None:
+                raise MissingInputError(f"it reads the state of {planned.state[len('after:') :]}, which did not run")
+            return state_input_from(before.states) or None
         value = read_json_file(Path(planned.state), "state file")
         return value if isinstance(value, list) else [value]
 
@@ -301,15 +296,17 @@ class _Recording:
                 + self.scrubber.scrub_text(run.result["runtime_error"]),
                 hint="This is a replaykit problem if the connector runs fine by hand; please report it.",
             )
-        problem = unexpected_outcome(planned, run)
-        if problem:
-            raise RecordingError(
-                f"invocation {planned.id} ({planned.command}) did not go as the acceptance tests expect: "
-                + self.scrubber.scrub_text(problem),
-                details=[f"  {line}" for line in run.stderr_tail[-5:]],
-                hint="Fix the connector or its config (is the API reachable? are the credentials valid?) and "
-                "record again; the previous recording is untouched.",
-            )
+        failure = judge(
+            planned.id,
+            planned.command,
+            planned.expect,
+            exit_code=run.exit_code,
+            output=run.output,
+            stderr_tail=run.stderr_tail,
+            scrub=self.scrubber.scrub_text,
+        )
+        if failure is not None:
+            self.failures.append(failure)
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
@@ -319,25 +316,72 @@ class _Recording:
         invocation.requests = int(run.result.get("interactions", 0))
         invocation.cassette = str(run.result.get("cassette", invocation.cassette))  # binary bodies: YAML
         if self.progress is not None:
-            self.progress(planned, run)
+            self.progress(planned, run, failure)
         return invocation
+
+    def attempt(
+        self,
+        planned: PlannedInvocation,
+        staging: Path,
+        scratch: Path,
+        catalog: dict[str, Any] | None = None,
+        state: list[dict[str, Any]] | None = None,
+    ) -> Invocation | None:
+        """``run``, or None with the failure noted when the invocation cannot run or dies without a result."""
+        try:
+            return self.run(planned, staging, scratch, catalog, state)
+        except (MissingInputError, ConnectorCrashedError) as exc:
+            problem = exc.message if isinstance(exc, ConnectorCrashedError) else f"not run: {exc.message}"
+            failure = describe_failure(
+                planned.id,
+                planned.command,
+                problem,
+                exit_code=None,
+                output=None,
+                stderr_tail=[d.strip() for d in exc.details[1:]],
+                scrub=self.scrubber.scrub_text,
+            )
+            self.failures.append(failure)
+            if self.progress is not None:
+                self.progress(planned, None, failure)
+            return None
 
     def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
         """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
-        done = []
-        for configured in (self.catalog_for(planned) or {}).get("streams", []):
+        done: list[Invocation] = []
+        try:
+            catalog = self.catalog_for(planned) or {}
+        except MissingInputError as exc:
+            self.failures.append(
+                describe_failure(
+                    planned.id,
+                    "read",
+                    f"not run: {exc.message}",
+                    exit_code=None,
+                    output=None,
+                    stderr_tail=[],
+                    scrub=self.scrubber.scrub_text,
+                )
+            )
+            return done
+        for configured in catalog.get("streams", []):
             if configured.get("sync_mode") != "incremental":
                 continue  # CAT reads the incremental-only catalog here
             name = str(configured.get("stream", {}).get("name"))
             base = f"{planned.id}-{_slug(name)}"
             first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
-            done.append(self.run(first, staging, scratch, catalog={"streams": [configured]}))
+            first_read = self.attempt(first, staging, scratch, catalog={"streams": [configured]})
+            if first_read is None:
+                continue
+            done.append(first_read)
             states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
             for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
                 state = state_input(checkpoint)
                 if state:
                     read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
-                    invocation = self.run(read, staging, scratch, catalog={"streams": [configured]}, state=state)
+                    invocation = self.attempt(read, staging, scratch, catalog={"streams": [configured]}, state=state)
+                    if invocation is None:
+                        continue
                     # the checkpoints the concurrent CDK emits vary with thread timing: the count CAT expects
                     # from this one is fixed now, with the checkpoint, for replay to check
                     invocation.expect_min_records = int(expected)
@@ -346,9 +390,18 @@ class _Recording:
 
 
 def record(
-    settings: Settings, *, progress: RecordProgress | None = None, live: LiveCallback | None = None
+    settings: Settings,
+    *,
+    progress: RecordProgress | None = None,
+    live: LiveCallback | None = None,
+    accept_failures: bool = False,
 ) -> RecordResult:
-    """Record every planned invocation live; on success, replace the previous recording atomically."""
+    """Record every planned invocation live, whatever each one does, then run the acceptance checks on it.
+
+    The new recording replaces the previous one atomically when every invocation went as the checks expect,
+    or, with ``accept_failures``, when every failing invocation was at least recorded (replay then gives the
+    same failing verdicts offline). Otherwise the previous recording is left untouched.
+    """
     session = _Recording(settings, settings.config, progress, live)
     session.config(settings.config)  # a missing or broken --config fails before anything runs
     acceptance = load_acceptance_config(settings.acceptance_test_config)
@@ -365,15 +418,19 @@ def record(
     staging = new_staging_dir(settings.cassette_dir)
     session.runner = open_runner(settings.runner, settings.connector_dir, settings.warm_modules)
     in_use = commit.DirLock(staging, exclusive=True)  # other commands leave a running recording's staging alone
+    swapped = False
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
-            invocations = []
+            invocations: list[Invocation] = []
             for planned in plan:
                 if planned.expand == "slices":
                     invocations.extend(session.run_slices(planned, staging, Path(scratch)))
                     continue
-                invocations.append(session.run(planned, staging, Path(scratch)))
+                invocation = session.attempt(planned, staging, Path(scratch))
                 commit.kill_point("live")
+                if invocation is None:
+                    continue
+                invocations.append(invocation)
                 if planned.command == "spec":
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
         target = session.target
@@ -402,22 +459,39 @@ def record(
         for path in staged_files:
             _verify_staged(path, session.scrubber)
         commit.kill_point("staged")
-        commit.apply(commit.Commit(settings.cassette_dir, staging, staged_files))
-    except BaseException:
-        if not commit.journal_of(settings.cassette_dir).exists():  # not committed: the previous one stands
+        unrecorded = [f for f in session.failures if not f.recorded]
+        swapped = not session.failures or (accept_failures and not unrecorded)
+        checks: list[CheckResult] = []
+        if swapped:
+            commit.apply(commit.Commit(settings.cassette_dir, staging, staged_files))
+        if acceptance is not None:  # on the files replay will read: the new ones, committed or still staged
+            context = CheckContext(
+                acceptance,
+                {i.id: i for i in invocations},
+                session.outputs,
+                settings.connector_dir,
+                previous=index.previous,
+                strict=settings.strict,
+                replaced_files={} if swapped else {p: commit.staged_of(p) for p in staged_files},
+            )
+            checks = run_suites(context)
+    finally:
+        if not swapped and not commit.journal_of(settings.cassette_dir).exists():  # the previous one stands
             shutil.rmtree(staging, ignore_errors=True)
             for path in others:
                 commit.staged_of(path).unlink(missing_ok=True)
-        raise
-    finally:
         in_use.release()
         session.runner.close()
     return RecordResult(
         index=index,
         cassette_dir=settings.cassette_dir,
-        written=staged_files,
+        written=staged_files if swapped else [],
         notes=notes,
         runner_note=session.runner.note,
+        failures=session.failures,
+        checks=checks,
+        swapped=swapped,
+        accepted_failures=swapped and bool(session.failures),
     )
 
 

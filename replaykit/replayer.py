@@ -21,6 +21,7 @@ from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.errors import UsageError
+from replaykit.failures import InvocationFailure, judge
 from replaykit.files import write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
@@ -49,6 +50,7 @@ class InvocationReplay:
     differences: list[str] = field(default_factory=list)  # --update accepts these
     run: InvocationRun | None = None
     updated: bool = False
+    failure: InvocationFailure | None = None  # the run did not go as the checks expect (as recorded, or not)
 
     @property
     def passed(self) -> bool:
@@ -244,6 +246,16 @@ def replay_invocation(
         )
     if not outcome.problems:
         outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
+    if planned is not None:
+        outcome.failure = judge(
+            invocation.id,
+            invocation.command,
+            planned.expect if planned.id == invocation.id else "succeed",
+            exit_code=run.exit_code,
+            output=run.output,
+            stderr_tail=run.stderr_tail,
+            scrub=local_scrubber(settings),
+        )
     return outcome
 
 

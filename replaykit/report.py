@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from replaykit.checks import FAIL, CheckResult
+from replaykit.failures import InvocationFailure
 from replaykit.next_steps import hints, update_lines
 from replaykit.recorder import RecordResult
 from replaykit.replayer import InvocationReplay, ReplayReport
@@ -69,19 +71,23 @@ def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[st
 
 
 def check_lines(report: ReplayReport, verbose: bool = False) -> Iterator[str]:
+    yield from checks_table(report.checks, verbose)
+
+
+def checks_table(checks: list[CheckResult], verbose: bool = False) -> Iterator[str]:
     """The per-suite table; failures with their details; skip reasons grouped (``verbose``: every check with its
     status and reason)."""
-    if not report.checks:
+    if not checks:
         return
     yield "acceptance checks:"
     yield f"  {'suite':20} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
-    suites = list(dict.fromkeys(c.suite for c in report.checks))
+    suites = list(dict.fromkeys(c.suite for c in checks))
     for suite in suites:
-        of = [c for c in report.checks if c.suite == suite]
+        of = [c for c in checks if c.suite == suite]
         counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped", "warning")]
         yield f"  {suite:20} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
     if verbose:
-        for check in report.checks:
+        for check in checks:
             marker = " (strict-only)" if check.strict_only else ""
             reason = f": {check.message}" if check.message else ""
             yield f"  {check.status.upper():7} {check.node_id}{marker}{reason}"
@@ -89,12 +95,12 @@ def check_lines(report: ReplayReport, verbose: bool = False) -> Iterator[str]:
                 yield from (f"    {d}" for d in check.details[1:16])
         return
     for status in ("warning", "failed"):
-        for check in [c for c in report.checks if c.status == status]:
+        for check in [c for c in checks if c.status == status]:
             marker = " (strict-only)" if check.strict_only else ""
             yield f"  {status.upper()} {check.node_id}{marker}: {check.message}"
             yield from (f"    {d}" for d in check.details[1:16])
     reasons: dict[str, list[str]] = {}
-    for check in report.checks:
+    for check in checks:
         if check.status == "skipped":
             reasons.setdefault(check.message or "no reason given", []).append(check.node_id)
     for reason, ids in reasons.items():
@@ -112,6 +118,7 @@ def replay_summary(
 ) -> Iterator[str]:
     if report.runner_note:
         yield f"note: {report.runner_note}"
+    yield from failure_table([r.failure for r in report.results if r.failure is not None], len(report.results))
     yield from check_lines(report, verbose)
     yield from snapshot_lines(report, cwd)
     total = len(report.results)
@@ -135,13 +142,56 @@ def replay_summary(
     yield from hint_lines(report)
 
 
-def record_summary(result: RecordResult) -> Iterator[str]:
+def failure_table(failures: list[InvocationFailure], total: int) -> Iterator[str]:
+    """One table of every invocation whose outcome the checks will fail, with what the connector said."""
+    if not failures:
+        return
+    yield f"invocations the acceptance checks will fail: {len(failures)} of {total}"
+    yield f"  {'invocation':34} {'command':8} {'exit':>4}  problem"
+    first_of: dict[object, str] = {}
+    for failure in failures:
+        code = "-" if failure.exit_code is None else str(failure.exit_code)
+        yield f"  {failure.invocation:34} {failure.command:8} {code:>4}  {failure.problem}"
+        if failure.message and failure.cause in first_of:
+            yield f"      message: {failure.message} (as {first_of[failure.cause]})"
+            continue
+        first_of.setdefault(failure.cause, failure.invocation)
+        yield from (f"      {line}" for line in failure.detail_lines())
+
+
+def record_summary(result: RecordResult, verbose: bool = False) -> Iterator[str]:
     if result.runner_note:
         yield f"note: {result.runner_note}"
+    yield from (f"note: {note}" for note in result.notes)
+    total = len(result.index.invocations) + sum(1 for f in result.failures if not f.recorded)
+    yield from failure_table(result.failures, total)
+    yield from checks_table(result.checks, verbose)
+    failed_checks = sum(1 for c in result.checks if c.status == FAIL)
+    if failed_checks:
+        yield f"acceptance checks FAILED: {failed_checks} of {len(result.checks)}"
+    if not result.swapped:
+        unrecorded = [f.invocation for f in result.failures if not f.recorded]
+        yield (
+            f"recording NOT saved: {len(result.failures)} invocation(s) did not go as the acceptance checks expect; "
+            f"the previous recording in {result.cassette_dir} is untouched"
+        )
+        if unrecorded:
+            yield (
+                "Hint: fix the connector or its config and record again; --accept-failures cannot keep this "
+                f"recording, since {', '.join(unrecorded)} left nothing to replay."
+            )
+        else:
+            yield (
+                "Hint: fix the connector or its config and record again, or keep this recording with "
+                "`replaykit record --accept-failures`: `replaykit replay` then fails the same checks offline "
+                "(e.g. to commit a known connector bug with a bypass_reason)."
+            )
+        return
     total_requests = sum(i.requests for i in result.index.invocations)
+    accepted = f", {len(result.failures)} failing invocation(s) accepted" if result.accepted_failures else ""
     yield (
         f"recorded {len(result.index.invocations)} invocation(s), {total_requests} request(s) into "
-        f"{result.cassette_dir}"
+        f"{result.cassette_dir}{accepted}"
     )
     for path in result.written:
         yield f"wrote {path}"

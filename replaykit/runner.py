@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from replaykit.errors import CassetteCorruptError, CassetteError, ConnectorCrashedError
+from replaykit.forkserver import SHARED_SERVER_VARIABLE, start_key
 from replaykit.messages import ConnectorOutput
 from replaykit.runtime import Job
 
@@ -278,14 +279,29 @@ class ForkRunner:
         self._fallback: FreshRunner | None = None
         self._ready = False
         self._stderr: deque[str] = deque(maxlen=10)
+        self._cwd, self._warm_modules = cwd, warm_modules
+        self._server: subprocess.Popen[bytes] | None = None
+        self.shared = False  # forked from a shared warm server (REPLAYKIT_FORKSERVER), not one of its own
+        shared = os.environ.get(SHARED_SERVER_VARIABLE)
+        if shared and not warm_modules:
+            try:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.connect(shared)
+                self.shared = True
+                return
+            except OSError:
+                self._sock.close()
+        self._spawn()
+
+    def _spawn(self) -> None:
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = _child_environment()
-        if warm_modules:
-            env["REPLAYKIT_WARM_MODULES"] = ",".join(warm_modules)
+        if self._warm_modules:
+            env["REPLAYKIT_WARM_MODULES"] = ",".join(self._warm_modules)
         try:
-            self._server: subprocess.Popen[bytes] | None = subprocess.Popen(
+            self._server = subprocess.Popen(
                 [sys.executable, "-m", "replaykit.forkserver", str(theirs.fileno())],
-                cwd=cwd,
+                cwd=self._cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -309,15 +325,15 @@ class ForkRunner:
 
     def _start(self) -> None:
         """Wait for the server's warm-up (once); decide between it and the fallback."""
-        from replaykit.forkserver import receive_message
-
         with self._lock:
             if self._ready or self._fallback is not None:
                 return
-            try:
-                received = receive_message(self._sock)
-            except OSError:
-                received = None
+            received = self._ready_message()
+            if self.shared and (received is None or received[0].get("start") != start_key(_child_environment())):
+                self.shared = False  # another interpreter or start-up environment: a server of our own
+                self._sock.close()
+                self._spawn()
+                received = self._ready_message()
             if received is None:
                 reason = "the warm server did not start" + (f" ({self._stderr[-1]})" if self._stderr else "")
             elif received[0].get("threads"):
@@ -330,6 +346,14 @@ class ForkRunner:
                 return
             self._fallback = FreshRunner(note=f"each invocation runs in a fresh process: {reason}")
             self.close()
+
+    def _ready_message(self) -> tuple[dict[str, Any], list[int]] | None:
+        from replaykit.forkserver import receive_message
+
+        try:
+            return receive_message(self._sock)
+        except OSError:
+            return None
 
     def _dispatch(self) -> None:
         from replaykit.forkserver import receive_message

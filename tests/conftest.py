@@ -24,6 +24,38 @@ from demo_api import DemoAPI  # noqa: E402
 TEST_KEY = "rk-test-key-3f9b2c7e1a"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_warm_server() -> Iterator[None]:
+    """One warm server per test process (each xdist worker): every replaykit command the tests run forks its
+    invocations from it (REPLAYKIT_FORKSERVER), as `replaykit replay` forks them from a server of its own,
+    without paying the interpreter start and the CDK import once per command."""
+    import tempfile
+
+    from replaykit.forkserver import SHARED_SERVER_VARIABLE
+
+    directory = tempfile.mkdtemp(prefix="rk-hub-")  # short: a UNIX socket path has at most ~100 bytes
+    path = os.path.join(directory, "hub.sock")
+    hub = subprocess.Popen(
+        [sys.executable, "-m", "replaykit.forkserver", "--listen", path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ[SHARED_SERVER_VARIABLE] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(SHARED_SERVER_VARIABLE, None)
+        assert hub.stdin is not None
+        hub.stdin.close()  # the hub stops when its standard input closes
+        try:
+            hub.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            hub.kill()
+            hub.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture
 def demo_api() -> Iterator[DemoAPI]:
     with DemoAPI(port=0, key=TEST_KEY) as api:

@@ -225,11 +225,73 @@ def test_failed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path
         before = snapshot(connector)
         proc = run_replaykit(["record"], cwd=connector)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "connection-0 (check) did not go as the acceptance tests expect: check returned FAILED" in proc.stderr
-    assert "401" in proc.stderr
+    table = failure_rows(proc.stdout)
+    assert "check returned FAILED, expected SUCCEEDED" in table["connection-0"]
+    assert "read failed" in table["basic_read-0"]  # the plan ran on after the first failure
+    assert "401" in proc.stdout
+    assert "recording NOT saved" in proc.stdout
     assert TEST_KEY not in proc.stdout + proc.stderr
     assert snapshot(connector) == before
     assert not list(connector.glob(".cassettes*"))
+
+
+def failure_rows(stdout: str) -> dict[str, str]:
+    """record's table of failing invocations: invocation id -> its row (with the detail lines under it)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("invocations the acceptance checks will fail"))
+    rows: dict[str, str] = {}
+    current = ""
+    for line in lines[start + 2 :]:
+        if line.startswith("      ") and current:
+            rows[current] += "\n" + line.strip()
+        elif line.startswith("  ") and not line.startswith("   "):
+            current = line.split()[0]
+            rows[current] = line
+        else:
+            break
+    return rows
+
+
+def failed_checks(stdout: str) -> set[str]:
+    return {line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith("  FAILED ")}
+
+
+def test_one_failing_stream_is_reported_in_one_run_and_can_be_accepted(
+    recorded: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """A token that lost the events scope: every invocation still runs, all failures come in one table with
+    what the connector said, the previous recording stands; --accept-failures keeps the new one, and replay
+    then fails the same checks offline."""
+    connector = copy_recorded(recorded, tmp_path / "source-demo")
+    with DemoAPI(port=0, key=TEST_KEY, forbidden=("/v1/events",)) as api:
+        point_at(connector, api)
+        before = snapshot(connector)
+        refused = run_replaykit(["record"], cwd=connector)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert snapshot(connector) == before
+        table = failure_rows(refused.stdout)
+        assert "connection-0" not in table
+        assert "spec-0" not in table
+        assert "basic_read-0" in table
+        assert "full_refresh-0-read1" in table
+        assert "403" in table["basic_read-0"]  # the trace's message or internal message, not just "failed"
+        assert "--accept-failures" in refused.stdout
+        checks = failed_checks(refused.stdout)
+        assert "TestBasicRead::test_read[inputs0]" in checks
+
+        accepted = run_replaykit(["record", "--accept-failures"], cwd=connector)
+    assert accepted.returncode == 1, accepted.stdout + accepted.stderr
+    assert "failing invocation(s) accepted" in accepted.stdout
+    assert failure_rows(accepted.stdout).keys() == table.keys()
+    assert snapshot(connector) != before
+    assert TEST_KEY not in all_text(connector / "cassettes") + accepted.stdout + accepted.stderr
+
+    replayed = run_replaykit(["replay"], cwd=connector)
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    assert failed_checks(replayed.stdout) == failed_checks(accepted.stdout) == checks
+    assert "cannot be replayed" not in replayed.stdout  # the failures are the recording's, reproduced offline
+    assert failure_rows(replayed.stdout).keys() == table.keys()  # with what the connector said, offline too
+    assert "403" in failure_rows(replayed.stdout)["basic_read-0"]
 
 
 def test_killed_recording_leaves_the_previous_one_untouched(recorded: tuple[Path, Any], tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from replaykit.connector import resolve_connector
 from replaykit.errors import ConnectorCrashedError
 from replaykit.files import dump_json
 from replaykit.fingerprint import FINGERPRINT_KEY
+from replaykit.forkserver import SHARED_SERVER_VARIABLE
 from replaykit.invocations import load_index
 from replaykit.runner import ForkRunner, FreshRunner, InvocationRun, Runner, write_inputs
 from replaykit.runtime import Job
@@ -144,6 +146,35 @@ def test_fresh_and_warm_runners_give_the_same_output(tmp_path: Path) -> None:
     assert sorted(map(json.dumps, forked.output.records)) == sorted(map(json.dumps, fresh.output.records))
     assert forked.output.summary() == fresh.output.summary()
     assert forked.result["connector_s"] > 0  # the floor of the speed benchmark is measured in the child
+
+
+def test_commands_share_one_warm_server_only_when_they_agree_on_the_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert os.environ.get(SHARED_SERVER_VARIABLE)  # the suite's own shared server (tests/conftest.py)
+    shared = ForkRunner(DEMO_DIR)
+    try:
+        from_shared = read_users(shared, DEMO_DIR, tmp_path)
+    finally:
+        shared.close()
+    assert shared.shared
+    monkeypatch.setenv("FAKETIME", "+0d")  # what a child inherits at start-up differs: a server of its own
+    own = ForkRunner(DEMO_DIR)
+    try:
+        from_own = read_users(own, DEMO_DIR, tmp_path)
+    finally:
+        own.close()
+    assert not own.shared
+    assert from_shared.exit_code == from_own.exit_code == 0
+    assert from_shared.output.summary() == from_own.output.summary()
+    monkeypatch.setenv(SHARED_SERVER_VARIABLE, str(tmp_path / "no-such.sock"))  # a server that is gone
+    gone = ForkRunner(DEMO_DIR)
+    try:
+        assert read_users(gone, DEMO_DIR, tmp_path).exit_code == 0
+    finally:
+        gone.close()
+    assert not gone.shared
+    assert gone.note is None
 
 
 def test_a_warm_server_with_threads_falls_back_to_fresh_processes_and_says_so(

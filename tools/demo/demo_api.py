@@ -56,10 +56,16 @@ class DemoAPI:
     """A running demo API; use as a context manager or call start()/stop()."""
 
     def __init__(
-        self, port: int = 0, key: str = DEFAULT_KEY, flaky: bool = False, now: dt.datetime | None = None
+        self,
+        port: int = 0,
+        key: str = DEFAULT_KEY,
+        flaky: bool = False,
+        now: dt.datetime | None = None,
+        forbidden: tuple[str, ...] = (),
     ) -> None:
         self.key = key
         self.flaky = flaky
+        self.forbidden = forbidden  # paths answered 403 every time (a token that lost a scope)
         self.now = now  # the API's clock (tests pin it so that its data stays put); None: the real clock
         self.access_log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -130,6 +136,8 @@ class DemoAPI:
                     )
                 if self.headers.get("Authorization") != f"Bearer {api.key}" or query.get("api_key") != api.key:
                     return self._send(401, {"error": "invalid api key"})
+                if parts.path in api.forbidden:
+                    return self._send(403, {"error": f"the token lacks the scope for {parts.path}"})
                 if parts.path == "/v1/users":
                     limit = int(query.get("limit", "5"))
                     start = int(query.get("next_token", "0"))
