@@ -54,6 +54,7 @@ from replaykit.scrub import (
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
+from replaykit.state_files import load_state_file
 from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
@@ -242,8 +243,7 @@ class _Recording:
             return None
         if planned.state.startswith("after:"):
             return state_input_from(self.outputs[planned.state[len("after:") :]].states) or None
-        value = read_json_file(Path(planned.state), "state file")
-        return value if isinstance(value, list) else [value]
+        return load_state_file(Path(planned.state)).messages  # legacy shapes converted (record warns)
 
     def run(
         self,

@@ -175,7 +175,8 @@ def _test_read(context: CheckContext, test: Any, output: ConnectorOutput, catalo
         output,
         catalog,
         validate_schema=test.validate_schema,
-        empty_streams=tuple(s.name for s in test.empty_streams),
+        empty_streams=tuple(s.name for s in test.empty_streams)
+        + (tuple(rules.streams_of(catalog)) if test.validate_output_from_all_streams is False else ()),
         validate_primary_keys_data_type=test.validate_primary_keys_data_type,
         validate_data_points=test.validate_data_points,
         expected_by_stream=expected,
