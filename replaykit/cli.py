@@ -180,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         "violations with CAT's messages (exit 1), and list every connector invocation the acceptance checks "
         "need, with its inputs and whether it is recorded already.",
     )
+    plan.add_argument(
+        "--write", action="store_true", help="rewrite legacy state files (future_state_path) in the current shape"
+    )
     _common(plan, runs_connector=False)
     plan.set_defaults(handler=_plan)
 
@@ -315,8 +318,11 @@ class _Display:
 def _record(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.recorder import record
     from replaykit.report import invocation_line, record_summary
+    from replaykit.state_files import state_warnings_for
 
     settings = _settings(args)
+    for warning in state_warnings_for(settings.acceptance_test_config):
+        print(f"warning: {warning}", file=out)
     with _Display(out, "recording") as display:
 
         def progress(planned: Any, run: Any, failure: Any) -> None:
@@ -332,8 +338,11 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.replayer import replay
     from replaykit.report import replay_lines, replay_summary
     from replaykit.report_files import write_json_report, write_junit_xml
+    from replaykit.state_files import state_warnings_for
 
     settings = _settings(args)
+    for warning in state_warnings_for(settings.acceptance_test_config):
+        print(f"warning: {warning}", file=out)
     with _Display(out, "replaying") as display:
 
         def progress(outcome: Any) -> None:
@@ -368,6 +377,7 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.invocations import INDEX_FILE
     from replaykit.plan import build_plan
     from replaykit.replayer import record_command
+    from replaykit.state_files import state_file_report
 
     settings = _settings(args)
     try:  # as record: a directory without a connector is a usage error, not a "default plan"
@@ -383,6 +393,8 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
         check_paths(acceptance, "plan")
     for warning in acceptance.warnings if acceptance else []:
         print(f"warning: {warning}", file=out)
+    for line in state_file_report(acceptance, write=args.write):
+        print(line, file=out)
     recorded: set[str] = set()
     index_path = settings.cassette_dir / INDEX_FILE
     if index_path.is_file():

@@ -63,6 +63,7 @@ from replaykit.scrub import (
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
+from replaykit.state_files import load_state_file
 from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
@@ -237,8 +238,7 @@ class _Recording:
             if before is None:
                 raise MissingInputError(f"it reads the state of {planned.state[len('after:') :]}, which did not run")
             return state_input_from(before.states) or None
-        value = read_json_file(Path(planned.state), "state file")
-        return value if isinstance(value, list) else [value]
+        return load_state_file(Path(planned.state)).messages  # legacy shapes converted (record warns)
 
     def run(
         self,

@@ -3,7 +3,8 @@ migration (``legacy``) and the high-strictness rules (``strictness``), with CAT'
 
 Current CAT (2.x-3.9.x) keys are the model; legacy keys (root ``tests:`` layout, ``cursor_paths``,
 ``threshold_days``, ``extra_fields`` / ``extra_records``, ``cache_discovered_catalog``,
-``basic_read.ignored_fields``, ``future_state_path``, list-form ``empty_streams``) are accepted, migrated and
+``basic_read.ignored_fields``, ``future_state_path``, ``state_path``, ``validate_output_from_all_streams``,
+list-form ``empty_streams``) are accepted, migrated and
 reported as warnings.  What CAT accepts is accepted (pydantic's coercions, unknown keys next to ``tests``);
 what CAT rejects but replaykit can run is a warning naming CAT's rule; an unknown key elsewhere is an error
 naming the key, its path and the closest valid key.

@@ -51,6 +51,14 @@ def _migrate(raw: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
                     f"{where}.future_state_path: legacy key migrated to future_state.future_state_path" + only_legacy
                 )
                 test.setdefault("future_state", {})["future_state_path"] = test.pop("future_state_path")
+            if suite_name == "incremental" and "state_path" in test:
+                warnings.append(
+                    f"{where}.state_path: legacy key (SAT <= 0.1.x, June 2021) migrated to "
+                    "future_state.future_state_path" + rejected
+                )
+                test.setdefault("future_state", {}).setdefault("future_state_path", test.pop("state_path"))
+            if suite_name == "basic_read" and "validate_output_from_all_streams" in test:
+                warnings.append(_all_streams_warning(where, test["validate_output_from_all_streams"]))
             for legacy in ("cursor_paths", "threshold_days"):
                 if suite_name == "incremental" and legacy in test:
                     warnings.append(
@@ -62,3 +70,18 @@ def _migrate(raw: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
                     f"{where}.expect_records: legacy extra_fields/extra_records, used by --strict" + rejected
                 )
     return data
+
+
+def _all_streams_warning(where: str, value: object) -> str:
+    """SAT <= 0.1.12's ``validate_output_from_all_streams`` (replaced by ``empty_streams`` in 0.1.13)."""
+    key = f"{where}.validate_output_from_all_streams"
+    rejected = " (SAT >= 0.1.13 and CAT reject this key)"
+    if value is False or str(value).strip().lower() in ("false", "no", "off", "n", "f", "0"):
+        return (
+            f"{key}: legacy key (SAT <= 0.1.12, replaced by empty_streams): false let every stream be empty, so "
+            "every configured stream is allowed to be empty; list them in empty_streams instead" + rejected
+        )
+    return (
+        f"{key}: legacy key (SAT <= 0.1.12, replaced by empty_streams): true is the current rule (every stream "
+        "not in empty_streams must have records); remove the key" + rejected
+    )

@@ -157,6 +157,7 @@ class BasicReadTestConfig:
     file_types: FileTypesConfig = field(default_factory=FileTypesConfig)
     client_container_config: ClientContainerConfig | None = None
     ignored_fields: dict[str, list[BypassableName]] | None = None  # legacy
+    validate_output_from_all_streams: bool | None = None  # legacy (SAT <= 0.1.12): false = any stream may be empty
 
 
 @dataclass

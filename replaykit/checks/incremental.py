@@ -16,9 +16,11 @@ from typing import Any
 
 from replaykit.checks import FAIL, SKIP, CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
+from replaykit.errors import ConfigError
 from replaykit.messages import ConnectorOutput, final_states
 from replaykit.records import record_key
 from replaykit.slices import select_states
+from replaykit.state_files import load_state_file
 
 SUITE = "incremental"
 SLICE_PREFIX = "slices"
@@ -166,10 +168,9 @@ def _future_states(context: CheckContext, test: Any, invocation: Any) -> list[di
     path = context.acceptance.resolve(test.future_state.future_state_path)
     if path is not None and path.is_file():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            return f"{test.future_state.future_state_path} is not valid JSON: {exc}"
-        return data if isinstance(data, list) else [data]
+            return load_state_file(path).messages  # legacy shapes converted, as record and replay run them
+        except ConfigError as exc:
+            return exc.message
     if invocation is not None:
         return list(invocation.state or [])
     return f"the future state file {test.future_state.future_state_path} does not exist"
