@@ -138,6 +138,7 @@ def replay_summary(
 def record_summary(result: RecordResult) -> Iterator[str]:
     if result.runner_note:
         yield f"note: {result.runner_note}"
+    yield from (f"note: {note}" for note in result.notes)
     total_requests = sum(i.requests for i in result.index.invocations)
     yield (
         f"recorded {len(result.index.invocations)} invocation(s), {total_requests} request(s) into "
