@@ -10,8 +10,9 @@ A file the user commits is public by definition: a connector's ``integration_tes
 
 When git cannot tell (the file is not in a git work tree, or git is not installed), only ``--config`` and
 ``secrets/`` hold secrets: that is where Airbyte connectors keep them. The values of a public file are neither
-scrubbed nor refused as too short, and are never learned as run-time secrets; a public value equal to a real
-secret stays a secret (the scrubber knows it from the secret-holding file).
+scrubbed nor refused as too short, and are never learned as run-time secrets; the spec's ``airbyte_secret``
+marks, the name heuristics and ``--secret NAME`` apply to the secret-holding files only. A public value equal to a
+real secret stays a secret (the scrubber knows it from the secret-holding file).
 """
 
 from __future__ import annotations
