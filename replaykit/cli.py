@@ -427,6 +427,7 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
         write_baseline,
     )
     from replaykit.secret_dirs import secrets_dirs
+    from replaykit.secret_sources import CommittedValues
 
     files = [Path(f) for f in args.files]
     nothing = "no files given"
@@ -458,23 +459,26 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
         for secret in known_secrets(directory).secrets:
             known.add(secret)
     where = ", ".join(_display_dir(d) for d in directories if (d / "secrets").is_dir()) or "none found"
+    public = CommittedValues.near(files, Path.cwd(), known)  # committed configs' values: recorded as they are
     if args.write_baseline:
-        accepted = [f for f in scan_files(files, known) if f.rule != "known-secret"]
+        accepted = [f for f in scan_files(files, known) if f.rule != "known-secret" and not public.covers(f)]
         write_baseline(baseline_path, accepted)
         print(f"accepted {len(accepted)} finding(s) in {baseline_path} (known secrets are never accepted)", file=out)
         return EXIT_OK
     baseline = load_baseline(baseline_path)
-    findings = scan_files(files, known, baseline)
+    findings, ignored = public.split(scan_files(files, known, baseline))
     if args.fix and findings:
         for path in sorted({f.path for f in findings}):
             fixed = fix_file(Path(path), [f for f in findings if f.path == path], known)
             print(f"fixed {path}: {fixed} value(s) replaced by placeholders", file=out)
-        findings = scan_files(files, known, baseline)
+        findings, ignored = public.split(scan_files(files, known, baseline))
         if findings:
             print(f"--fix could not remove {len(findings)} finding(s): fix them by hand or re-record", file=out)
     for finding in findings:
         print(finding.render(), file=out)
     summary = f"scanned {len(files)} file(s), known secrets from secrets/ of: {where}"
+    if ignored:
+        summary += f"; {ignored} finding(s) not reported: values of committed configs (public)"
     if findings:
         print(
             f"{len(findings)} finding(s) in {len({f.path for f in findings})} of {len(files)} file(s). Hint: "

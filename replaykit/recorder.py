@@ -60,6 +60,7 @@ from replaykit.scrub import (
     scrub_config,
     unsafe_secret_fields,
 )
+from replaykit.secret_sources import PUBLIC_HINT, PublicConfigs
 from replaykit.settings import Settings
 from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
@@ -153,6 +154,7 @@ class _Recording:
         self.outputs: dict[str, ConnectorOutput] = {}
         self.catalogs: dict[str, dict[str, Any] | None] = {}
         self.scrubber = Scrubber()
+        self.public = PublicConfigs(settings.connector_dir, config_path)
         self.last_instant: dt.datetime | None = None
         self.runner: Runner | None = None
         self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
@@ -172,16 +174,21 @@ class _Recording:
     def learn_secrets(self, spec: dict[str, Any] | None, plan: list[PlannedInvocation]) -> None:
         """Know every secret of every config; one too short to scrub safely stops the recording (exit 2)."""
         connection_spec = (spec or {}).get("connectionSpecification")
-        for planned in plan:
-            config = self.config(planned.config_path) or {}
+        paths = dict.fromkeys(p.config_path for p in plan if p.config_path is not None)
+        for path in (p for p in paths if not self.public.source(p).secret):  # committed: public, never refused
+            self.public.add(path, self.config(path) or {}, connection_spec, self.settings.secrets)
+        for path in (p for p in paths if self.public.source(p).secret):
+            config = self.config(path) or {}
             unsafe = unsafe_secret_fields(config, connection_spec, self.settings.secrets)
             if unsafe:
+                source = self.public.source(path)
                 raise UsageError(
-                    f"secret field {unsafe[0]!r} of {planned.config_path} is too short to be scrubbed safely "
+                    f"secret field {unsafe[0]!r} of {path} ({source.why}) is too short to be scrubbed safely "
                     f"(at least {MIN_SECRET_LENGTH} characters, {MIN_NUMERIC_LENGTH} when only digits); nothing "
                     "was recorded" + (f" (also: {', '.join(repr(u) for u in unsafe[1:])})" if len(unsafe) > 1 else ""),
                     hint="Record with a longer credential (a sandbox one): replacing so short a value everywhere "
-                    "would rewrite ordinary text, and leaving it would put it in the cassettes.",
+                    "would rewrite ordinary text, and leaving it would put it in the cassettes."
+                    + (PUBLIC_HINT if source.why != "the --config file" else ""),
                 )
             for secret in discover_secrets(config, connection_spec, self.settings.secrets):
                 self.scrubber.add(secret)
@@ -276,6 +283,7 @@ class _Recording:
             frozen_at=instant,
             invocation=planned.id,
             secrets=[[s.name, s.value] for s in self.scrubber.secrets],
+            public=self.public.values(self.scrubber),
             metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
             environment=dict(planned.environment),
         )
@@ -486,7 +494,7 @@ def record(
         index=index,
         cassette_dir=settings.cassette_dir,
         written=staged_files if swapped else [],
-        notes=notes,
+        notes=notes + session.public.notes(session.scrubber),
         runner_note=session.runner.note,
         failures=session.failures,
         checks=checks,

@@ -48,6 +48,7 @@ class Job:
     progress_fd: int = -1  # write end of a pipe that gets one byte per HTTP exchange (set by the runner)
     invocation: str = ""
     secrets: list[list[str]] = field(default_factory=list)  # record only: [name, value]
+    public: list[str] = field(default_factory=list)  # record only: values of committed configs, never learned
     metadata: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)  # CAT's custom_environment_variables, DEPLOYMENT_MODE
 
@@ -203,11 +204,13 @@ def run_job(job: Job) -> dict[str, Any]:
     cassette = _vcr.new_cassette(cassette_path, replay=replay)
     scrubber = Scrubber(Secret(name, value) for name, value in job.secrets)
     learned: list[Secret] = []
+    public = set(job.public)
     learning = threading.Lock()
 
     def learn(request: Any, response: dict[str, Any]) -> None:
         with learning:
-            learned.extend(s for s in _vcr.learn_secrets((request, response)) if scrubber.add(s))
+            found = _vcr.learn_secrets((request, response))
+            learned.extend(s for s in found if s.value not in public and scrubber.add(s))
 
     cassette.on_record = learn
     if job.progress_fd >= 0:

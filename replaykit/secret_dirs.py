@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def connector_dir_of(path: Path) -> Path | None:
-    """The nearest directory above ``path`` holding a ``secrets/`` directory, not above the repository root."""
+def connector_dir_of(path: Path, marker: str = "secrets") -> Path | None:
+    """The nearest directory above ``path`` holding ``marker`` (a ``secrets/`` directory, or a file such as
+    ``acceptance-test-config.yml``), not above the repository root."""
     for parent in path.resolve().parents:
-        if (parent / "secrets").is_dir():
+        if (parent / marker).exists():
             return parent
         if (parent / ".git").exists():
             return None
