@@ -46,6 +46,12 @@ class CheckContext:
     previous: dict[str, Any] | None = None  # the recording the current one replaced (index "previous")
     strict: bool = False  # full expected-records comparison and legacy cursor comparisons
     extra: dict[str, Any] = field(default_factory=dict)
+    redirects: dict[Path, Path] = field(default_factory=dict)  # files an accepted update writes: their staged copy
+
+    def resolve(self, relative: str) -> Path | None:
+        """A file the acceptance config names, read from its staged copy while an update is pending."""
+        path = self.acceptance.resolve(relative)
+        return self.redirects.get(path, path) if path is not None else None
 
     def previous_output(self, key: str, invocation_id: str) -> tuple[Any, str]:
         """The previous version's spec or catalog, and where it comes from: the replaced recording when there

@@ -119,7 +119,7 @@ def _strict_expected_records(
     """Strict mode: whole records compared (legacy ``extra_fields`` / ``exact_order`` / ``extra_records``,
     ``ignored_fields`` deleted first), with the first few differing records and a diff per changed one."""
     expectation = test.expect_records
-    path = context.acceptance.resolve(expectation.path)
+    path = context.resolve(expectation.path)
     if path is None or not path.is_file():
         return [f"expected records file {expectation.path} does not exist"]
     try:
@@ -160,7 +160,7 @@ def _test_read(context: CheckContext, test: Any, output: ConnectorOutput, catalo
     expected: dict[str, list[dict[str, Any]]] = {}
     expectation = test.expect_records
     if expectation is not None and expectation.path:
-        path = context.acceptance.resolve(expectation.path)
+        path = context.resolve(expectation.path)
         if path is None or not path.is_file():
             return [f"expected records file {expectation.path} does not exist"]
         loaded = load_expected(path)
