@@ -20,10 +20,8 @@ from replaykit.acceptance import SUITE_CLASSES
 from replaykit.checks import FAIL, SKIP, WARN, CheckResult
 from replaykit.checks.registry import PlannedCheck, outcomes
 from replaykit.errors import ReplaykitError
-from replaykit.next_steps import check_hint, invocation_hint
 from replaykit.replay_outline import replay_outline
 from replaykit.replayer import InvocationReplay, ReplayReport, record_command, replay
-from replaykit.report import snapshot_lines
 from replaykit.settings import Settings, connector_settings
 
 CONFIG_NAMES = ("acceptance-test-config.yml", "acceptance-test-config.yaml")
@@ -225,6 +223,8 @@ def check_outcome(checks: list[CheckResult]) -> None:
             named = check.message if check is checks[0] else f"{check.node_id}: {check.message}"
             warnings.warn(CheckWarning(named), stacklevel=1)
     if failed:
+        from replaykit.next_steps import check_hint
+
         lines: list[str] = []
         for check in failed:
             lines.append(check.message if check is checks[0] else f"{check.node_id}: {check.message}")
@@ -236,6 +236,8 @@ def check_outcome(checks: list[CheckResult]) -> None:
 
 def invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None:
     if not outcome.passed:
+        from replaykit.next_steps import invocation_hint
+
         hint = invocation_hint(outcome, report)
         lines = [*outcome.problems, *outcome.differences, *([f"Hint: {hint.text}"] if hint else [])]
         raise CheckFailedError("\n".join(lines).replace("replay --update`", f"replay --update` {UPDATE_HINT}"))
@@ -244,6 +246,8 @@ def invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None:
 def snapshot_outcome(report: ReplayReport) -> None:
     if report.updated or all(c.status in ("unchanged", "unused") for c in report.snapshots):
         return
+    from replaykit.report import snapshot_lines
+
     lines = list(snapshot_lines(report))
     lines.append("Hint: if the change is intended, run pytest with --replaykit-update (or `replaykit replay --update`)")
     raise CheckFailedError("\n".join(lines))

@@ -64,6 +64,28 @@ ATTRIBUTES_TESTS = (
     "test_certified_connector_has_suggested_streams",
 )
 FILE_TYPES_TEST = "test_all_supported_file_types_present"
+CONNECTION_TESTS = ("test_check",)
+# basic_read: (test, planned when) - "strict" / "strict and expect_records": reported only when found otherwise
+BASIC_READ_TESTS = (
+    ("test_read", "always"),
+    ("test_fail_on_extra_columns", "strict"),
+    ("test_expected_records_whole", "strict and expect_records"),
+    ("test_airbyte_trace_message_on_failure", "always"),
+)
+FULL_REFRESH_TESTS = (("test_sequential_reads", "always"), ("test_sequential_reads_records", "strict"))
+INCREMENTAL_TESTS = (
+    "test_two_sequential_reads",
+    "test_read_sequential_slices",
+    "test_state_with_abnormally_large_values",
+)
+STOPPERS = ("test_spec",)  # reported instead of its suite's checks (no spec message): never planned
+
+
+def known_tests() -> set[str]:
+    """Every test name a suite module may report."""
+    pairs = (*DISCOVERY_TESTS, *BASIC_READ_TESTS, *FULL_REFRESH_TESTS)
+    singles = (*SPEC_TESTS, *ATTRIBUTES_TESTS, FILE_TYPES_TEST, *CONNECTION_TESTS, *INCREMENTAL_TESTS, *STOPPERS)
+    return {*singles, *(name for name, _ in pairs)}
 
 
 @dataclass(frozen=True)
@@ -96,30 +118,19 @@ def planned_checks(acceptance: AcceptanceConfig, connector_dir: Path, *, strict:
 
 
 def _tests(suite: str, test: Any, strict: bool, params: str) -> list[tuple[str, str]]:
-    if suite == "spec":
-        return [(t, params) for t in SPEC_TESTS]
-    if suite == "connection":
-        return [("test_check", params)]
     if suite == "discovery":
         return [(t, params + suffix) for t, suffix in DISCOVERY_TESTS]
-    if suite == "basic_read":
-        names = ["test_read"]
-        if strict and test.fail_on_extra_columns:
-            names.append("test_fail_on_extra_columns")
-        if strict and test.expect_records is not None and test.expect_records.path:
-            names.append("test_expected_records_whole")
-        names.append("test_airbyte_trace_message_on_failure")
-        return [(t, params) for t in names]
-    if suite == "full_refresh":
-        return [(t, params) for t in ("test_sequential_reads", *(("test_sequential_reads_records",) if strict else ()))]
-    if suite == "incremental":
-        incremental = (
-            "test_two_sequential_reads",
-            "test_read_sequential_slices",
-            "test_state_with_abnormally_large_values",
-        )
-        return [(t, params) for t in incremental]
-    return [(t, params) for t in ATTRIBUTES_TESTS]
+    if suite in ("basic_read", "full_refresh"):
+        expect_records = suite == "basic_read" and test.expect_records is not None and bool(test.expect_records.path)
+        conditions = {
+            "always": True,
+            "strict": strict and (suite != "basic_read" or test.fail_on_extra_columns),
+            "strict and expect_records": strict and expect_records,
+        }
+        table = BASIC_READ_TESTS if suite == "basic_read" else FULL_REFRESH_TESTS
+        return [(t, params) for t, when in table if conditions[when]]
+    names = {"spec": SPEC_TESTS, "connection": CONNECTION_TESTS, "incremental": INCREMENTAL_TESTS}
+    return [(t, params) for t in names.get(suite, ATTRIBUTES_TESTS)]
 
 
 def _file_based(connector_dir: Path) -> bool:
