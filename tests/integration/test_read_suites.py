@@ -70,9 +70,8 @@ def test_strict_mode_compares_whole_expected_records(tmp_path: Path) -> None:
     edit_acceptance(
         connector, ("basic_read",), ignored_fields={"users": [{"name": "team", "bypass_reason": "reassigned daily"}]}
     )
-    proc, statuses = replay_checks(connector)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert statuses[whole] == "passed"
+    statuses = replay_checks(connector)[1]
+    assert set(suite_statuses(statuses, "TestBasicRead").values()) == {"passed"}
 
 
 def test_strict_mode_with_exact_order_reports_the_first_position(tmp_path: Path) -> None:
