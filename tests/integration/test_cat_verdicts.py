@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from test_read_suites import demo_copy, edit_manifest, events_stream, suite_row
 
 from conftest import run_replaykit
+from helpers.demo import demo_copy, edit_manifest, events_stream, replay_checks, suite_statuses
 
 METADATA = {
     "data": {
@@ -35,15 +35,15 @@ def test_certified_metadata_turns_on_statuses_and_connector_attributes(tmp_path:
     data = _config(connector)
     data["acceptance_tests"]["connector_attributes"] = {"tests": [{"config_path": "secrets/config.json"}]}
     _write_config(connector, data)
-    proc = run_replaykit(["replay"], cwd=connector)
+    proc, statuses = replay_checks(connector)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert suite_row(proc.stdout, "connector_attributes") == [0, 0, 3]  # not certified: CAT skips them
+    assert set(suite_statuses(statuses, "TestConnectorAttributes").values()) == {"skipped"}  # not certified
 
     (connector / "metadata.yaml").write_text(yaml.safe_dump(METADATA))
-    proc = run_replaykit(["replay"], cwd=connector)
+    proc, statuses = replay_checks(connector)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert suite_row(proc.stdout, "connector_attributes") == [3, 0, 0]
-    assert suite_row(proc.stdout, "basic_read") == [2, 0, 0]  # the demo's stream statuses are valid
+    assert set(suite_statuses(statuses, "TestConnectorAttributes").values()) == {"passed"}
+    assert statuses["TestBasicRead::test_read[inputs0]"] == "passed"  # the demo's stream statuses are valid
 
     # statuses are on by default for a certified connector: turning them off fails, as in CAT
     data["acceptance_tests"]["basic_read"]["tests"][0]["validate_stream_statuses"] = False
@@ -59,13 +59,15 @@ def test_certified_metadata_turns_on_statuses_and_connector_attributes(tmp_path:
     del data["acceptance_tests"]["basic_read"]["tests"][0]["validate_stream_statuses"]
     _write_config(connector, data)
     (connector / "metadata.yaml").write_text(yaml.safe_dump({"data": {"ab_internal": {"ql": 400}}}))
-    proc = run_replaykit(["replay"], cwd=connector)
+    proc, statuses = replay_checks(connector)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (
         "FAILED TestConnectorAttributes::test_certified_connector_has_allowed_hosts[inputs0]: The `allowedHosts` "
         "property is missing in `metadata.data` for `metadata.yaml`."
     ) in proc.stdout
-    assert suite_row(proc.stdout, "connector_attributes") == [1, 2, 0]
+    attributes = suite_statuses(statuses, "TestConnectorAttributes")
+    assert attributes.pop("test_streams_define_primary_key[inputs0]") == "passed"
+    assert set(attributes.values()) == {"failed"}  # allowed hosts and suggested streams
 
 
 def test_a_stream_missing_from_the_future_state_fails_at_high_strictness(tmp_path: Path) -> None:
@@ -124,13 +126,13 @@ def test_an_undeclared_nested_field_warns_by_default_and_fails_under_strict(tmp_
     edit_manifest(connector, nest)
     update = run_replaykit(["replay", "--update"], cwd=connector)  # the records changed, not the requests
     assert update.returncode == 0, update.stdout + update.stderr
-    proc = run_replaykit(["replay"], cwd=connector)
+    proc, statuses = replay_checks(connector)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (
         "WARNING TestBasicRead::test_fail_on_extra_columns[inputs0] (strict-only): Records of stream events have "
         "fields the schema does not declare: ['/meta/build']"
     ) in proc.stdout
-    assert suite_row(proc.stdout, "basic_read") == [2, 0, 0]
+    assert "failed" not in suite_statuses(statuses, "TestBasicRead").values()
     strict = run_replaykit(["replay", "--strict"], cwd=connector)
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from test_read_suites import demo_copy, unmark_password
 
 from conftest import run_replaykit
+from helpers.demo import demo_copy, unmark_password
 
 SUITES = ("spec", "connection", "discovery")
 

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_export_mocks import RUFF, RULES, digest, outcomes, run_generated
 
 from conftest import ROOT, run_replaykit
+from helpers.mocks import RUFF, RULES, digest, outcomes, run_generated
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 

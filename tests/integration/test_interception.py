@@ -161,25 +161,26 @@ def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoA
 
 
 def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -> None:
-    """A manifest api_budget throttles the live recording; at replay it must not spin or wait."""
+    """A manifest api_budget throttles the live recording; at replay it must not spin or wait: replayed under a
+    budget of one call an hour, the read still completes (a limiter left on would wait past the timeout)."""
     connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10)
     manifest = connector / "manifest.yaml"
-    manifest.write_text(
-        manifest.read_text()
-        + "\napi_budget:\n  type: HTTPAPIBudget\n  policies:\n    - type: MovingWindowCallRatePolicy\n"
-        "      rates:\n        - limit: 4\n          interval: PT1S\n      matchers: []\n"
-    )
+    plain = manifest.read_text()
+
+    def budget(limit: int, interval: str) -> str:
+        return (
+            f"{plain}\napi_budget:\n  type: HTTPAPIBudget\n  policies:\n    - type: MovingWindowCallRatePolicy\n"
+            f"      rates:\n        - limit: {limit}\n          interval: {interval}\n      matchers: []\n"
+        )
+
+    manifest.write_text(budget(4, "PT1S"))
     cassette = tmp_path / "budget.yaml"
     instant = format_instant(now_whole_second())
     recorded_run = run(connector, "record", cassette, instant)
     assert recorded_run.exit_code == 0, recorded_run.stderr_tail
     assert recorded_run.duration_s >= 3.0  # ~20 requests at 4 per second: the budget really throttled
+    manifest.write_text(budget(1, "PT1H"))
     replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
-    assert replayed.exit_code == 0, json.dumps(replayed.result["misses"], indent=1)
-    print(
-        f"\napi_budget: record {recorded_run.duration_s:.1f} s, replay {replayed.duration_s:.1f} s, "
-        f"replay sleeps {replayed.result['sleep']}"
-    )
+    assert replayed.exit_code == 0, json.dumps(replayed.result.get("misses"), indent=1) + replayed.stderr_tail
     assert replayed.result["sleep"]["calls"] == 0
-    assert replayed.duration_s < recorded_run.duration_s
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))

@@ -1,15 +1,19 @@
-"""The pytest plugin on the demo connector (pytester, in subprocesses), and the replay's JSON / JUnit reports."""
+"""The pytest plugin on the demo connector (pytester, in subprocesses), and the replay's JSON / JUnit reports.
+
+Items come from the acceptance config, the check registry and the index: collecting replays nothing, the first
+item replays, and ``--replaykit-update`` writes once at the end, only when ``test_snapshots`` ran."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import jsonschema
 import pytest
-from test_read_suites import demo_copy, suite_row, unmark_password
 
 from conftest import run_replaykit
+from helpers.demo import demo_copy, unmark_password
 from replaykit.report_files import SCHEMA_PATH
 
 pytest_plugins = ["pytester"]
@@ -19,6 +23,25 @@ SUITES = ("spec", "connection", "discovery")
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("--replaykit", "-p", "no:cacheprovider", "-rfs", *args, timeout=300)
+
+
+def suite_row(stdout: str, suite: str) -> list[int]:
+    """passed / failed / skipped of one suite in the CLI's table."""
+    table = stdout[stdout.index("acceptance checks:") :].splitlines()
+    row = next(line for line in table if line.strip().startswith(suite))
+    return [int(n) for n in row.split()[1:4]]
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def stale_expected_records(connector: Path) -> tuple[Path, str]:
+    """An expected-records file the replay disagrees with (one field of one record), and its right content."""
+    expected = connector / "integration_tests" / "expected_records.jsonl"
+    original = expected.read_text()
+    expected.write_text(original.replace('"team": "green"', '"team": "stale"', 1))
+    return expected, original
 
 
 def test_collects_checks_with_cat_ids(pytester: pytest.Pytester) -> None:
@@ -60,6 +83,14 @@ def test_passes_and_skips_match_the_cli_and_its_reports(pytester: pytest.Pyteste
     invocations = len(document["invocations"])
     skipped = sum(row["skipped"] for row in document["summary"]["checks"].values())
     assert outcomes == {"passed": checks + invocations + 1 - skipped, "skipped": skipped}
+    # the items collected without replaying are exactly the checks and invocations the replay reports
+    collected = _run(pytester, "source-demo", "--collect-only", "-q").outlines
+    ids = {line.split("::", 1)[1] for line in collected if "::" in line}
+    assert ids == {
+        *(c["id"] for c in document["checks"]),
+        *(f"TestReplay::test_invocation[{i['id']}]" for i in document["invocations"]),
+        "TestReplay::test_snapshots",
+    }
     assert int(junit.get("tests", "0")) == checks + invocations
     # pytest's own JUnit report of the plugin's items is valid too
     pytest_xml = ET.parse(pytester.path / "pytest.xml").getroot()
@@ -96,15 +127,64 @@ def test_failing_check_and_k_selection(pytester: pytest.Pytester) -> None:
 
 def test_update_regenerates_snapshots(pytester: pytest.Pytester) -> None:
     connector = demo_copy(pytester.path, ("basic_read",))
-    expected = connector / "integration_tests" / "expected_records.jsonl"
-    original = expected.read_text()
-    expected.write_text(original.replace('"team": "green"', '"team": "stale"', 1))
+    expected, original = stale_expected_records(connector)
     result = _run(pytester, "source-demo", "-k", "test_snapshots")
     result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(["*updated*expected_records.jsonl*", "*--replaykit-update*"])
-    result = _run(pytester, "source-demo", "-k", "test_snapshots", "--replaykit-update")
-    result.assert_outcomes(passed=1, deselected=result.parseoutcomes()["deselected"])
+    # strict mode compares whole records: the check judges the accepted records, written at the session's end
+    whole = "test_expected_records_whole or test_snapshots"
+    result = _run(pytester, "source-demo", "--replaykit-strict", "-k", whole, "--replaykit-update")
+    result.assert_outcomes(passed=2, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*--replaykit-update: wrote*expected_records.jsonl"])
     assert expected.read_text() == original
+
+
+def test_collect_only_neither_replays_nor_writes(pytester: pytest.Pytester) -> None:
+    connector = demo_copy(pytester.path, ("basic_read",))
+    stale_expected_records(connector)
+    before = files_of(connector)
+    for args in (("--collect-only",), ("--collect-only", "-k", "nothing_matches")):
+        result = _run(pytester, "source-demo", "--replaykit-update", *args)
+        assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED), result.stdout.str()
+        assert files_of(connector) == before
+    # nothing is replayed: without its cassettes the recording still collects (replaying it would fail)
+    cassettes = [p for p in (connector / "cassettes").glob("*.*") if p.name != "index.json"]
+    for cassette in cassettes:
+        cassette.unlink()
+    result = _run(pytester, "source-demo", "--replaykit-update", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "source-demo/acceptance-test-config.yml::TestReplay::test_invocation[basic_read-0]" in result.outlines
+    assert "source-demo/acceptance-test-config.yml::TestReplay::test_snapshots" in result.outlines
+    # running an item replays, and says why it cannot
+    result = _run(pytester, "source-demo", "-k", "test_read")
+    result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*replaykit could not replay*"])
+
+
+def test_k_selecting_no_snapshot_item_writes_nothing(pytester: pytest.Pytester) -> None:
+    connector = demo_copy(pytester.path, ("basic_read",))
+    stale_expected_records(connector)
+    before = files_of(connector)
+    result = _run(pytester, "source-demo", "--replaykit-strict", "--replaykit-update", "-k", "not test_snapshots")
+    assert result.parseoutcomes()["deselected"] == 1, result.stdout.str()  # test_snapshots only
+    failed = [line.split()[1] for line in result.outlines if line.startswith("FAILED ")]
+    assert failed == ["source-demo/acceptance-test-config.yml::TestBasicRead::test_expected_records_whole[inputs0]"]
+    assert "wrote" not in result.stdout.str()
+    assert files_of(connector) == before
+
+
+def test_a_typo_in_the_root_settings_is_an_error(pytester: pytest.Pytester) -> None:
+    demo_copy(pytester.path, ("spec",))
+    pyproject = '[tool.pytest.ini_options]\n\n[tool.replaykit]\nconnector_dir = "source-demo"\nstrcit = true\n'
+    (pytester.path / "pyproject.toml").write_text(pyproject)
+    result = _run(pytester, "source-demo", "--collect-only")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # a collection error: exit 2, as the CLI's
+    output = result.stdout.str()
+    assert "pyproject.toml: unknown key 'strcit' in [tool.replaykit]" in output
+    assert "Hint: did you mean 'strict'? Fix or remove the key." in output
+    cli = run_replaykit(["replay"], cwd=pytester.path)
+    assert cli.returncode == 2
+    assert "unknown key 'strcit' in [tool.replaykit]" in cli.stdout + cli.stderr
 
 
 def test_xdist_gives_the_serial_results(pytester: pytest.Pytester) -> None:

@@ -143,7 +143,8 @@ def test_the_pytest_plugin_names_the_field_and_the_pytest_way_to_update(
     output = result.stdout.str()
     assert result.ret == 1, output
     assert f"field amount changed in {count} record(s), e.g. id {json.dumps(first['id'])}" in output
-    assert "`replaykit replay --update` (pytest: --replaykit-update)" in output
+    hint = "`replaykit replay --update` (pytest: --replaykit-update, with TestReplay::test_snapshots selected)"
+    assert hint in output
 
 
 def test_strict_mode_counts_changed_records_over_all_records_not_missing_ones(recorded: Path, tmp_path: Path) -> None:
