@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a config field whose value is secret (repeatable; added to the detected ones)",
     )
+    record.add_argument(
+        "--detect-volatile",
+        action="store_true",
+        help="run the basic read twice live and propose the volatile_record_fields setting; writes nothing",
+    )
     _common(record)
     record.set_defaults(handler=_record)
 
@@ -308,7 +313,16 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
         def progress(planned: Any, run: Any) -> None:
             display.line(invocation_line(planned.id, run, "rec"))
 
-        result = record(settings, progress=progress, live=display.live)
+        if args.detect_volatile:
+            from replaykit.volatile_detect import detect_volatile, proposal_lines
+
+            proposal = detect_volatile(settings, progress=progress, live=display.live)
+        else:
+            result = record(settings, progress=progress, live=display.live)
+    if args.detect_volatile:
+        for line in proposal_lines(proposal):
+            print(line, file=out)
+        return EXIT_OK
     for line in record_summary(result):
         print(line, file=out)
     return EXIT_OK

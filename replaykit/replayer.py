@@ -20,6 +20,7 @@ from replaykit import commit
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
+from replaykit.determinism import SecondReplay, replay_again
 from replaykit.errors import UsageError
 from replaykit.files import write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
@@ -49,6 +50,7 @@ class InvocationReplay:
     differences: list[str] = field(default_factory=list)  # --update accepts these
     run: InvocationRun | None = None
     updated: bool = False
+    second_replay: SecondReplay | None = None  # outputs differ, every request matched: replayed once more
 
     @property
     def passed(self) -> bool:
@@ -166,7 +168,8 @@ def record_reference(settings: Settings) -> RecordReference | None:
     except ValueError:
         label = str(path)
 
-    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings))
+    volatile = settings.volatile_record_fields
+    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings), volatile=volatile)
 
 
 def local_scrubber(settings: Settings) -> Callable[[str], str]:
@@ -216,22 +219,25 @@ def replay_invocation(
     """Replay one invocation; ``reference`` (the expected records) names the fields of a records difference."""
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
-    with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
-        config_file, catalog_file, state_file = write_inputs(
-            Path(tmp), config=invocation.config, catalog=invocation.catalog, state=invocation.state
-        )
-        job = Job(
-            mode="replay",
-            cassette=str(cassette),
-            connector=target.to_dict(),
-            args=invocation.connector_args(config_file, catalog_file, state_file),
-            frozen_at=invocation.frozen_at,
-            invocation=invocation.id,
-            environment=dict(planned.environment) if planned else {},
-        )
-        timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
-        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
-    outcome.run = run
+
+    def run_once() -> InvocationRun:
+        with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
+            config_file, catalog_file, state_file = write_inputs(
+                Path(tmp), config=invocation.config, catalog=invocation.catalog, state=invocation.state
+            )
+            job = Job(
+                mode="replay",
+                cassette=str(cassette),
+                connector=target.to_dict(),
+                args=invocation.connector_args(config_file, catalog_file, state_file),
+                frozen_at=invocation.frozen_at,
+                invocation=invocation.id,
+                environment=dict(planned.environment) if planned else {},
+            )
+            timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
+            return run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
+
+    outcome.run = run = run_once()
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
         return outcome
@@ -244,6 +250,11 @@ def replay_invocation(
         )
     if not outcome.problems:
         outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
+    if outcome.differences:  # every request matched, yet the outputs differ: does a second replay agree?
+        scrub = reference.scrub if reference else None
+        outcome.second_replay = replay_again(invocation, run, run_once, settings.volatile_state_fields, scrub)
+        if outcome.second_replay.disagrees:
+            outcome.differences.append(outcome.second_replay.difference())
     return outcome
 
 
@@ -300,6 +311,7 @@ def replay(
         settings.cassette_dir,
         expected_records_path(settings.connector_dir, acceptance),
         settings.volatile_state_fields,
+        settings.volatile_record_fields,
     )
     state_dir = settings.cassette_dir / STATE_DIR
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
@@ -312,6 +324,7 @@ def replay(
             settings.connector_dir,
             previous=index.previous,
             strict=settings.strict,
+            volatile_records=settings.volatile_record_fields,
         )
         report.checks = run_suites(context)
     if not only:
@@ -375,7 +388,8 @@ def _write_update(
 ) -> None:
     """Accept the replay: snapshots written, index outputs refreshed, unused recordings pruned (all atomic)."""
     for result in report.results:
-        if result.run is not None and result.differences:
+        unstable = result.second_replay is not None and result.second_replay.disagrees  # would differ again
+        if result.run is not None and result.differences and not unstable:
             result.invocation.outputs = result.run.output.summary()
             result.invocation.exit_code = result.run.exit_code
             result.updated = True
