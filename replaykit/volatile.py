@@ -50,7 +50,8 @@ class VolatileRecordFields:
         entries = list(self.entries)
         for stream in sorted(found):
             entries.extend((stream, p) for p in sorted(found[stream]) if p not in self.for_stream(stream))
-        return VolatileRecordFields(tuple(entries))
+        streams = list(dict.fromkeys(s for s, _ in entries))  # grouped by stream, as the setting line writes them
+        return VolatileRecordFields(tuple(e for s in streams for e in entries if e[0] == s))
 
     def setting_line(self) -> str:
         """The TOML line to put under ``[tool.replaykit]``: a list when every path is for every stream, else an

@@ -122,8 +122,9 @@ def proposal_lines(proposal: VolatileProposal) -> Iterator[str]:
         yield f"not maskable: {line} (is the data changing, or does a primary key hold a per-run value?)"
     if proposal.found:
         yield (
-            f"Add this line under [tool.replaykit] in {proposal.pyproject} (it replaces any {SETTING} there), "
-            "then record again; the fields are left out of the expected records, replay still compares them:"
+            f"Put this line in the [tool.replaykit] table of {proposal.pyproject} (create the table if it is missing; "
+            f"the line replaces any {SETTING} there), then record again: the fields are left out of the expected "
+            "records, replay still compares them:"
         )
         yield proposal.proposed.setting_line()
     else:
