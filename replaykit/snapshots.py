@@ -69,6 +69,8 @@ def render_expected_records(
     records: list[dict[str, Any]], catalog: dict[str, Any] | None, volatile: VolatileRecordFields | None = None
 ) -> str:
     pks = primary_keys(catalog)
+    if volatile:
+        volatile.check_primary_keys(pks)
     lines = [expected_record_line(r, volatile) for r in records]
     lines.sort(key=lambda r: _sort_key(r, pks))
     return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines)

@@ -13,6 +13,7 @@ hold the whole records, so replay detects a change of a masked field.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -61,6 +62,21 @@ class VolatileRecordFields:
             return f"{SETTING} = {_toml_list(self.for_stream(ALL_STREAMS))}"
         items = [f"{_toml_key(s)} = {_toml_list([p for t, p in self.entries if t == s])}" for s in streams]
         return f"{SETTING} = {{ {', '.join(items)} }}"
+
+    def check_primary_keys(self, keys: Mapping[str, list[list[str]]]) -> None:
+        """A masked path that covers a stream's primary key is an error: CAT matches expected records by it."""
+        for stream, paths in keys.items():
+            for masked in self.for_stream(stream):
+                parts = masked.split("/")
+                for key in paths:
+                    if len(parts) <= len(key) and all(
+                        fnmatch.fnmatchcase(k, p) for k, p in zip(key[: len(parts)], parts, strict=True)
+                    ):
+                        raise ConfigError(
+                            f"[tool.replaykit] {SETTING} masks {masked!r} in stream {stream}, which holds its "
+                            f"primary key {'.'.join(key)}; expected records without it cannot be matched",
+                            hint=f"Remove {masked!r} from {SETTING} (or name the volatile fields inside it).",
+                        )
 
 
 def _toml_key(key: str) -> str:

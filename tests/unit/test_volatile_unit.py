@@ -117,3 +117,13 @@ def test_without_a_primary_key_the_replays_pair_records_by_position() -> None:
     assert "stream users: 2 records, then 1" in text
     assert "by position (no primary key)" in text
     assert "record #0: 1 -> 5" in text
+
+
+def test_masking_a_primary_key_is_refused_naming_the_stream() -> None:
+    records = [{"stream": "users", "data": {"id": 1, "seen": "x"}, "emitted_at": 1}]
+    for setting in (["id"], {"users": ["*"]}):
+        with pytest.raises(ConfigError) as exc:
+            render_expected_records(records, CATALOG, parse_volatile_record_fields(setting, "x"))
+        assert "in stream users, which holds its primary key id" in str(exc.value)
+    fine = parse_volatile_record_fields({"events": ["id"], "users": ["id/deeper"]}, "x")
+    assert json.loads(render_expected_records(records, CATALOG, fine))["data"] == {"id": 1, "seen": "x"}
