@@ -74,7 +74,7 @@ def invocation_hint(outcome: InvocationReplay, report: ReplayReport) -> Hint | N
 
 
 def _difference_hint(report: ReplayReport) -> Hint:
-    unstable = [r.second_replay for r in report.results if r.second_replay is not None and r.second_replay.disagrees]
+    unstable = [r.second_replay for r in report.results if r.second_replay is not None and r.unstable]
     if unstable:
         return Hint(NON_DETERMINISTIC, _unstable_text(unstable))
     if report.connector_changed is False:
@@ -142,10 +142,16 @@ def hints(report: ReplayReport) -> list[Hint]:
 
 def update_lines(report: ReplayReport) -> list[str]:
     """After ``--update``: what it fixed, and what still fails and why."""
-    if not report.updated:
+    if not report.updated and any(r.problems for r in report.results):
         return [
             f"--update wrote nothing: {sum(1 for r in report.results if r.problems)} invocation(s) cannot be "
             f"replayed from their recording; re-record with `{report.record_command}`"
+        ]
+    if not report.updated:
+        unstable = [r.invocation.id for r in report.results if r.unstable]
+        return [
+            f"--update wrote nothing: {len(unstable)} invocation(s) ({', '.join(unstable[:4])}) give other outputs on "
+            "each replay, so no output of theirs can be the reference; make the connector deterministic first"
         ]
     invocations = [r.invocation.id for r in report.results if r.updated]
     rewritten = [c for c in report.snapshots if c.status in ("updated", "created")]

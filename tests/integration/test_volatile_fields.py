@@ -131,6 +131,7 @@ def test_a_non_deterministic_connector_is_named_with_its_stream_and_field(tmp_pa
     edit_users(connector, {"type": "CustomTransformation", "class_name": "components.Nonce"}, "nonce")
     record(connector)
     recorded = basic_read(connector)
+    expected = (connector / EXPECTED).read_bytes()
     # an edit elsewhere in the connector: its files no longer are the recorded ones, yet nothing changed
     manifest = connector / "manifest.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
@@ -147,4 +148,16 @@ def test_a_non_deterministic_connector_is_named_with_its_stream_and_field(tmp_pa
     assert "if the connector's change is intended" not in out
     report = json.loads((connector / "report.json").read_text(encoding="utf-8"))
     assert "non-deterministic" in [h["kind"] for h in report["hints"]]
-    assert basic_read(connector)["outputs"] == recorded["outputs"]  # --update accepted no sample of it
+    # --update accepts no sample of a varying output
+    assert "--update wrote nothing: 1 invocation(s) (basic_read-0) give other outputs on each replay" in out
+    assert basic_read(connector)["outputs"] == recorded["outputs"]
+    assert (connector / EXPECTED).read_bytes() == expected
+
+
+def test_detect_volatile_without_a_basic_read_is_a_usage_error(tmp_path: Path, demo_api: Any) -> None:
+    connector = make_connector(tmp_path / "source-demo", demo_api, suites=("connection",))
+    proc = run_replaykit(["record", "--detect-volatile"], cwd=connector)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "acceptance-test-config.yml has no basic_read test" in proc.stderr
+    assert "Hint: Add a basic_read test" in proc.stderr
+    assert not (connector / "cassettes").exists()
