@@ -69,12 +69,13 @@ def invocation_hint(outcome: InvocationReplay, report: ReplayReport) -> Hint | N
             f"(`{UPDATE_COMMAND}` cannot fix this: it never touches the network)",
         )
     if outcome.differences and not outcome.updated:
-        return _difference_hint(report)
+        return _difference_hint(report, [outcome])
     return None
 
 
-def _difference_hint(report: ReplayReport) -> Hint:
-    unstable = [r.second_replay for r in report.results if r.second_replay is not None and r.unstable]
+def _difference_hint(report: ReplayReport, results: list[InvocationReplay] | None = None) -> Hint:
+    """The hint for outputs that differ from the recording (in ``results``: by default, all of the report)."""
+    unstable = [r.second_replay for r in results or report.results if r.second_replay is not None and r.unstable]
     if unstable:
         return Hint(NON_DETERMINISTIC, _unstable_text(unstable))
     if report.connector_changed is False:

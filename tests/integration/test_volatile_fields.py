@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,7 @@ def test_a_non_deterministic_connector_is_named_with_its_stream_and_field(tmp_pa
     manifest = connector / "manifest.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
 
-    proc = run_replaykit(["replay", "--update", "--json", "report.json"], cwd=connector)
+    proc = run_replaykit(["replay", "--update", "--json", "report.json", "--junit-xml", "junit.xml"], cwd=connector)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "non-deterministic: a second replay of the same recording disagrees with the first" in out
@@ -148,6 +149,9 @@ def test_a_non_deterministic_connector_is_named_with_its_stream_and_field(tmp_pa
     assert "if the connector's change is intended" not in out
     report = json.loads((connector / "report.json").read_text(encoding="utf-8"))
     assert "non-deterministic" in [h["kind"] for h in report["hints"]]
+    junit = ET.parse(connector / "junit.xml").getroot()
+    case = next(c for c in junit.iter("testcase") if c.get("name") == "basic_read-0")
+    assert "Hint: two replays of basic_read-0 disagree" in (case.findtext("failure") or "")
     # --update accepts no sample of a varying output
     assert "--update wrote nothing: 1 invocation(s) (basic_read-0) give other outputs on each replay" in out
     assert basic_read(connector)["outputs"] == recorded["outputs"]
