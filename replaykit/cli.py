@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list every acceptance check with its status and reason (default: failures, skip reasons grouped)",
     )
+    record.add_argument(
+        "--detect-volatile",
+        action="store_true",
+        help="run the basic read twice live and propose the volatile_record_fields setting; writes nothing",
+    )
     _common(record)
     record.set_defaults(handler=_record)
 
@@ -328,7 +333,16 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
         def progress(planned: Any, run: Any, failure: Any) -> None:
             display.line(invocation_line(planned.id, run, "FAILED" if failure else "rec"))
 
-        result = record(settings, progress=progress, live=display.live, accept_failures=args.accept_failures)
+        if args.detect_volatile:
+            from replaykit.volatile_detect import detect_volatile, proposal_lines
+
+            proposal = detect_volatile(settings, progress=progress, live=display.live)
+        else:
+            result = record(settings, progress=progress, live=display.live, accept_failures=args.accept_failures)
+    if args.detect_volatile:
+        for line in proposal_lines(proposal):
+            print(line, file=out)
+        return EXIT_OK
     for line in record_summary(result, verbose=args.verbose):
         print(line, file=out)
     return EXIT_OK if result.passed else EXIT_FAILED

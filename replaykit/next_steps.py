@@ -4,8 +4,9 @@
   network touched): the connector's requests changed; only ``replaykit record`` fixes it.
 * ``update``: records, states or snapshot files differ after an edit of the connector: ``replay --update``
   accepts them offline (also the expected-records comparison of ``TestBasicRead::test_read``).
-* ``non-deterministic``: outputs differ although the connector's files are the ones recorded: the connector
-  is not deterministic, ``--update`` would only move the difference.
+* ``non-deterministic``: two replays of the same recording disagree with each other (every request matched),
+  or outputs differ although the connector's files are the ones recorded: the connector is not deterministic,
+  ``--update`` would only move the difference.
 * ``check``: an acceptance check fails on the replayed outputs: fix the connector or the acceptance config;
   ``--update`` rewrites snapshots and cannot fix a check.
 * ``record``: the acceptance config needs invocations that were never recorded.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replaykit.checks import FAIL, CheckResult
+from replaykit.determinism import SecondReplay
 from replaykit.replayer import InvocationReplay, ReplayReport
 
 RE_RECORD, UPDATE, NON_DETERMINISTIC, CHECK, RECORD = "re-record", "update", "non-deterministic", "check", "record"
@@ -67,11 +69,15 @@ def invocation_hint(outcome: InvocationReplay, report: ReplayReport) -> Hint | N
             f"(`{UPDATE_COMMAND}` cannot fix this: it never touches the network)",
         )
     if outcome.differences and not outcome.updated:
-        return _difference_hint(report)
+        return _difference_hint(report, [outcome])
     return None
 
 
-def _difference_hint(report: ReplayReport) -> Hint:
+def _difference_hint(report: ReplayReport, results: list[InvocationReplay] | None = None) -> Hint:
+    """The hint for outputs that differ from the recording (in ``results``: by default, all of the report)."""
+    unstable = [r.second_replay for r in results or report.results if r.second_replay is not None and r.unstable]
+    if unstable:
+        return Hint(NON_DETERMINISTIC, _unstable_text(unstable))
     if report.connector_changed is False:
         return Hint(
             NON_DETERMINISTIC,
@@ -82,6 +88,20 @@ def _difference_hint(report: ReplayReport) -> Hint:
     return Hint(
         UPDATE,
         f"if the connector's change is intended, run `{UPDATE_COMMAND}` (offline) and commit the rewritten files",
+    )
+
+
+def _unstable_text(unstable: list[SecondReplay]) -> str:
+    streams = list(dict.fromkeys(s for u in unstable for s in u.streams))
+    fields = list(dict.fromkeys(f for u in unstable for f in u.fields))
+    where = f"stream(s) {', '.join(streams[:5])}" if streams else "its outputs"
+    if fields:
+        where += f", field(s) {', '.join(fields[:5])}" + (" ..." if len(fields) > 5 else "")
+    return (
+        f"two replays of {', '.join(u.invocation for u in unstable[:3])} disagree with each other although every "
+        f"request matched its cassette: the connector is non-deterministic ({where}); make its output stable "
+        "(no random values, process ids or timers in records, a stable order where a value depends on it); until then "
+        f"`{UPDATE_COMMAND}` would only move the difference"
     )
 
 
@@ -123,10 +143,16 @@ def hints(report: ReplayReport) -> list[Hint]:
 
 def update_lines(report: ReplayReport) -> list[str]:
     """After ``--update``: what it fixed, and what still fails and why."""
-    if not report.updated:
+    if not report.updated and any(r.problems for r in report.results):
         return [
             f"--update wrote nothing: {sum(1 for r in report.results if r.problems)} invocation(s) cannot be "
             f"replayed from their recording; re-record with `{report.record_command}`"
+        ]
+    if not report.updated:
+        unstable = [r.invocation.id for r in report.results if r.unstable]
+        return [
+            f"--update wrote nothing: {len(unstable)} invocation(s) ({', '.join(unstable[:4])}) give other outputs on "
+            "each replay, so no output of theirs can be the reference; make the connector deterministic first"
         ]
     invocations = [r.invocation.id for r in report.results if r.updated]
     rewritten = [c for c in report.snapshots if c.status in ("updated", "created")]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replaykit.records import pk_of, record_key
+from replaykit.volatile import VolatileRecordFields
 
 EXAMPLES = 3  # example value diffs shown per field path
 FIELDS_SHOWN = 5  # field paths shown per stream
@@ -214,6 +215,7 @@ class RecordReference:
     load: Callable[[], dict[str, list[Any]]]  # record data per stream
     source_id: str = "basic_read-0"  # the invocation the file was written from: compared in full
     scrub: Scrub | None = None
+    volatile: VolatileRecordFields | None = None  # left out of the file: left out of the replayed records too
     _records: dict[str, list[Any]] | None = None
 
     def records(self) -> dict[str, list[Any]]:
@@ -232,9 +234,18 @@ class RecordReference:
         if recorded is None:
             return [f"({self.label} holds no {stream} records to name the changed fields)"]
         full = invocation_id == self.source_id
+        volatile = self.volatile or VolatileRecordFields()
+        masked = volatile.for_stream(stream)
+        if masked:
+            replayed = [volatile.mask(stream, d) for d in replayed]
         diff = diff_stream(stream, recorded, replayed, pk_paths, scrub=self.scrub, only_common=not full)
         against = self.label if full else f"the same records in {self.label}"
         if not diff.differs:
+            if full and masked:
+                return [
+                    f"their data equal {self.label}, which leaves out the volatile record fields "
+                    f"{', '.join(masked)}: one of them, emitted_at or namespace differ"
+                ]
             if full:
                 return [f"their data equal {self.label}: only emitted_at or namespace differ"]
             return [f"the records it shares with {self.label} are unchanged ({diff.unchanged}); the others differ"]

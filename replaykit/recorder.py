@@ -455,7 +455,8 @@ def record(
         index.save(staging)
         main_config = session.config(settings.config) or {}
         write_atomic(staging / REPLAY_CONFIG, dump_json(scrub_config(main_config, session.scrubber)))
-        snapshots = desired_snapshots(invocations, session.outputs, staging, expected, settings.volatile_state_fields)
+        volatile = (settings.volatile_state_fields, settings.volatile_record_fields)
+        snapshots = desired_snapshots(invocations, session.outputs, staging, expected, *volatile)
         staged_files = []
         for snapshot in snapshots:
             if snapshot.kind == "state":

@@ -20,6 +20,7 @@ from replaykit import commit
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
+from replaykit.determinism import SecondReplay, replay_again
 from replaykit.errors import UsageError
 from replaykit.failures import InvocationFailure, judge
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
@@ -50,10 +51,16 @@ class InvocationReplay:
     run: InvocationRun | None = None
     updated: bool = False
     failure: InvocationFailure | None = None  # the run did not go as the checks expect (as recorded, or not)
+    second_replay: SecondReplay | None = None  # outputs differ, every request matched: replayed once more
 
     @property
     def passed(self) -> bool:
         return not self.problems and (self.updated or not self.differences)
+
+    @property
+    def unstable(self) -> bool:
+        """Two replays of it disagree with each other: the connector is non-deterministic."""
+        return self.second_replay is not None and self.second_replay.disagrees
 
 
 @dataclass
@@ -168,7 +175,8 @@ def record_reference(settings: Settings) -> RecordReference | None:
     except ValueError:
         label = str(path)
 
-    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings))
+    volatile = settings.volatile_record_fields
+    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings), volatile=volatile)
 
 
 def local_scrubber(settings: Settings) -> Callable[[str], str]:
@@ -218,22 +226,25 @@ def replay_invocation(
     """Replay one invocation; ``reference`` (the expected records) names the fields of a records difference."""
     outcome = InvocationReplay(invocation)
     cassette = settings.cassette_dir / invocation.cassette
-    with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
-        config_file, catalog_file, state_file = write_inputs(
-            Path(tmp), config=invocation.config, catalog=invocation.catalog, state=invocation.state
-        )
-        job = Job(
-            mode="replay",
-            cassette=str(cassette),
-            connector=target.to_dict(),
-            args=invocation.connector_args(config_file, catalog_file, state_file),
-            frozen_at=invocation.frozen_at,
-            invocation=invocation.id,
-            environment=dict(planned.environment) if planned else {},
-        )
-        timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
-        run = run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
-    outcome.run = run
+
+    def run_once() -> InvocationRun:
+        with tempfile.TemporaryDirectory(prefix="replaykit-replay-") as tmp:
+            config_file, catalog_file, state_file = write_inputs(
+                Path(tmp), config=invocation.config, catalog=invocation.catalog, state=invocation.state
+            )
+            job = Job(
+                mode="replay",
+                cassette=str(cassette),
+                connector=target.to_dict(),
+                args=invocation.connector_args(config_file, catalog_file, state_file),
+                frozen_at=invocation.frozen_at,
+                invocation=invocation.id,
+                environment=dict(planned.environment) if planned else {},
+            )
+            timeout = (planned.timeout_s if planned else None) or settings.timeout_seconds
+            return run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
+
+    outcome.run = run = run_once()
     if "runtime_error" in run.result:
         outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
         return outcome
@@ -246,6 +257,11 @@ def replay_invocation(
         )
     if not outcome.problems:
         outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
+    if outcome.differences:  # every request matched, yet the outputs differ: does a second replay agree?
+        scrub = reference.scrub if reference else None
+        outcome.second_replay = replay_again(invocation, run, run_once, settings.volatile_state_fields, scrub)
+        if outcome.second_replay.disagrees:
+            outcome.differences.append(outcome.second_replay.difference())
     if planned is not None:
         outcome.failure = judge(
             invocation.id,
@@ -314,6 +330,7 @@ def replay(
         settings.cassette_dir,
         expected_records_path(settings.connector_dir, acceptance),
         settings.volatile_state_fields,
+        settings.volatile_record_fields,
     )
     state_dir = settings.cassette_dir / STATE_DIR
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
@@ -326,13 +343,14 @@ def replay(
             settings.connector_dir,
             previous=index.previous,
             strict=settings.strict,
+            volatile_records=settings.volatile_record_fields,
         )
         report.checks = run_suites(context)
     if not only:
         recorded = [i.id for i in index.invocations]
         report.unused_invocations = [r for r in recorded if not any(p.covers(r) for p in plan)]
         report.not_recorded = sorted(p.id for p in plan if not any(p.covers(r) for r in recorded))
-    if update and all(not r.problems for r in results):
+    if update and all(not r.problems and not r.unstable for r in results):  # a varying output is no reference
         pending = accept(index, report, desired, settings)
         if report.checks:  # the expected-records comparisons read the records the update writes
             with pending.staged() as redirects:

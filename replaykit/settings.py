@@ -10,11 +10,12 @@ import difflib
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from replaykit.errors import ConfigError, UnknownConfigKeyError
+from replaykit.volatile import VolatileRecordFields, parse_volatile_record_fields
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +35,7 @@ class Settings:
     secrets: tuple[str, ...] = ()
     timeout_seconds: float = 900.0
     volatile_state_fields: frozenset[str] = frozenset({"lookback_window"})
+    volatile_record_fields: VolatileRecordFields = field(default_factory=VolatileRecordFields)
     strict: bool = False
     runner: str = "fork"
     jobs: int = 0  # 0: one per CPU core
@@ -62,6 +64,11 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "secrets": ((list,), "extra config field names whose values are secret"),
     "timeout_seconds": ((int, float), "time limit of one connector invocation"),
     "volatile_state_fields": ((list,), "state keys whose values change run to run; masked in state snapshots"),
+    "volatile_record_fields": (
+        (list, dict),
+        "record field paths stamped per run (e.g. updated_at), for every stream or per stream: left out of "
+        "expected records",
+    ),
     "strict": (
         (bool,),
         "replay checks compare whole expected records and incremental cursors (replay is deterministic)",
@@ -108,7 +115,9 @@ def validate_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{where}: [tool.replaykit] jobs = {value!r} must be 0 or more", hint=f"jobs: {_KEYS['jobs'][1]}."
             )
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        if key == "volatile_record_fields":
+            parse_volatile_record_fields(value, where)
+        elif isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(
                 f"{where}: [tool.replaykit] {key} must be a list of strings",
                 hint='List config field names, e.g. secrets = ["client_secret"].',
@@ -165,6 +174,7 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
         secrets=tuple(merged.get("secrets", ())),
         timeout_seconds=float(merged.get("timeout_seconds", 900.0)),
         volatile_state_fields=frozenset(merged.get("volatile_state_fields", ["lookback_window"])),
+        volatile_record_fields=parse_volatile_record_fields(merged.get("volatile_record_fields", []), source),
         strict=bool(merged.get("strict", False)),
         runner=str(merged.get("runner", "fork")),
         jobs=int(merged.get("jobs", 0)),

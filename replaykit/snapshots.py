@@ -17,6 +17,7 @@ from replaykit.files import canonical_json, dump_json
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 from replaykit.record_diff import Scrub, diff_stream
+from replaykit.volatile import VolatileRecordFields
 
 # emitted_at is the instant of a recording, not data: expected_records.jsonl holds 0 so that re-recording the
 # same data gives the same bytes (CAT never compares it; replay compares real emitted_at through the index).
@@ -55,16 +56,22 @@ def _sort_key(record: dict[str, Any], pks: dict[str, list[list[str]]]) -> tuple[
     return (str(record.get("namespace") or ""), stream, 0 if pk else 1, pk_key, line)
 
 
-def expected_record_line(record: dict[str, Any]) -> dict[str, Any]:
-    line = {"stream": record.get("stream"), "data": record.get("data"), "emitted_at": EXPECTED_EMITTED_AT}
+def expected_record_line(record: dict[str, Any], volatile: VolatileRecordFields | None = None) -> dict[str, Any]:
+    """The line of ``record`` in expected records: emitted_at fixed, the volatile record fields left out."""
+    data = volatile.mask(str(record.get("stream")), record.get("data")) if volatile else record.get("data")
+    line = {"stream": record.get("stream"), "data": data, "emitted_at": EXPECTED_EMITTED_AT}
     if record.get("namespace"):
         line["namespace"] = record["namespace"]
     return line
 
 
-def render_expected_records(records: list[dict[str, Any]], catalog: dict[str, Any] | None) -> str:
+def render_expected_records(
+    records: list[dict[str, Any]], catalog: dict[str, Any] | None, volatile: VolatileRecordFields | None = None
+) -> str:
     pks = primary_keys(catalog)
-    lines = [expected_record_line(r) for r in records]
+    if volatile:
+        volatile.check_primary_keys(pks)
+    lines = [expected_record_line(r, volatile) for r in records]
     lines.sort(key=lambda r: _sort_key(r, pks))
     return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines)
 
@@ -179,12 +186,14 @@ def desired_snapshots(
     cassette_dir: Path,
     expected_path: Path | None,
     volatile: frozenset[str],
+    volatile_records: VolatileRecordFields | None = None,
 ) -> list[SnapshotFile]:
-    """The snapshot files these outputs produce: the basic read's expected records, a state file per read."""
+    """The snapshot files these outputs produce: the basic read's expected records (``volatile_records`` left
+    out), a state file per read (``volatile`` state keys masked)."""
     files = []
     basic = next((i for i in invocations if i.suite == "basic_read" and i.id in outputs), None)
     if expected_path is not None and basic is not None:
-        text = render_expected_records(outputs[basic.id].records, basic.catalog)
+        text = render_expected_records(outputs[basic.id].records, basic.catalog, volatile_records)
         files.append(SnapshotFile(expected_path, text, "expected_records", basic.catalog))
     for invocation in invocations:
         if invocation.command == "read" and invocation.id in outputs and outputs[invocation.id].states:

@@ -16,6 +16,7 @@ from typing import Any
 from replaykit.acceptance import SUITE_CLASSES, AcceptanceConfig
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
+from replaykit.volatile import VolatileRecordFields
 
 PASS, FAIL, SKIP, WARN = "passed", "failed", "skipped", "warning"
 STATUSES = (PASS, FAIL, SKIP, WARN)
@@ -45,6 +46,7 @@ class CheckContext:
     connector_dir: Path
     previous: dict[str, Any] | None = None  # the recording the current one replaced (index "previous")
     strict: bool = False  # full expected-records comparison and legacy cursor comparisons
+    volatile_records: VolatileRecordFields = field(default_factory=VolatileRecordFields)  # left out of comparisons
     extra: dict[str, Any] = field(default_factory=dict)
     # files read from a staged copy: a pending update's, a recording's that was not swapped in
     redirects: dict[Path, Path] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from replaykit.checks import CheckContext, CheckResult, beyond_cat, result, skip
 from replaykit.checks.strictness import ignored_fields_violations
 from replaykit.messages import ConnectorOutput
 from replaykit.records import compare_stream, pk_of
+from replaykit.volatile import VolatileRecordFields
 
 SUITE = "full_refresh"
 TEST = "test_sequential_reads"
@@ -40,9 +41,15 @@ def sequential_reads(first: ConnectorOutput, second: ConnectorOutput) -> list[st
 
 
 def records_subset(
-    test: Any, first: ConnectorOutput, second: ConnectorOutput, catalog: dict[str, Any] | None
+    test: Any,
+    first: ConnectorOutput,
+    second: ConnectorOutput,
+    catalog: dict[str, Any] | None,
+    volatile: VolatileRecordFields | None = None,
 ) -> list[str]:
-    """The legacy (CAT <= 2.x) comparison: each stream's first-read records are in the second read."""
+    """The legacy (CAT <= 2.x) comparison: each stream's first-read records are in the second read (the
+    ``volatile`` record fields ignored as ``ignored_fields``)."""
+    volatile = volatile or VolatileRecordFields()
     pks = {  # the configured primary key, as CAT's legacy comparison
         str(c.get("stream", {}).get("name")): [list(p) if isinstance(p, list) else [p] for p in c["primary_key"]]
         for c in (catalog or {}).get("streams", [])
@@ -65,7 +72,7 @@ def records_subset(
                 stream,
                 [r.get("data") for r in records],
                 [r.get("data") for r in again],
-                ignored=ignored_names(test.ignored_fields, stream),
+                ignored=[*ignored_names(test.ignored_fields, stream), *volatile.for_stream(stream)],
                 extra_records=True,
             )
         if not comparison.ok:
@@ -90,7 +97,7 @@ def run(context: CheckContext) -> list[CheckResult]:
         high = context.acceptance.test_strictness_level == "high"
         problems = ignored_fields_violations(test.ignored_fields, high=high) or sequential_reads(first, second)
         results.append(result(SUITE, TEST, problems, params))
-        subset = [] if problems else records_subset(test, first, second, catalog)
+        subset = [] if problems else records_subset(test, first, second, catalog, context.volatile_records)
         if subset or (context.strict and not problems):  # beyond CAT: shown when found
             results.append(beyond_cat(SUITE, "test_sequential_reads_records", subset, params, strict=context.strict))
     return results
