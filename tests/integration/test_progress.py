@@ -29,7 +29,6 @@ def test_record_reports_requests_and_records_while_running(tmp_path: Path, demo_
     assert [r for r, _ in ticks] == sorted(r for r, _ in ticks)  # counts only grow
     assert ticks[-1][0] == by_id["basic_read-0"].requests > 1  # every request was reported, live
     assert max(n for _, n in ticks) > 0
-    assert len(ticks) >= by_id["basic_read-0"].requests
 
 
 def read_pty_while_running(command: list[str], cwd: Path, deadline_s: float = 300) -> tuple[int, str, str]:
