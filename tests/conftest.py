@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ def shared_warm_server() -> Iterator[None]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path) and hub.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the hub binds its socket first thing, before its warm-up
     os.environ[SHARED_SERVER_VARIABLE] = path
     try:
         yield
