@@ -481,6 +481,7 @@ def record(
                 settings.connector_dir,
                 previous=index.previous,
                 strict=settings.strict,
+                volatile_records=settings.volatile_record_fields,
                 redirects={} if swapped else {p: commit.staged_of(p) for p in staged_files},
             )
             checks = run_suites(context)
