@@ -16,10 +16,15 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from airbyte_cdk.test.entrypoint_wrapper import read as entrypoint_read
 
 # The CDK parses its declarative component schema (a large YAML file) again for every source it builds: parse it once,
-# which halves the time each test takes.
-concurrent_declarative_source.get_declarative_component_schema = functools.cache(
-    concurrent_declarative_source.get_declarative_component_schema,
-)
+# which halves the time each test takes (airbyte-cdk 7 names the loader get_declarative_component_schema, late 6.x
+# releases _get_declarative_component_schema).
+for _loader in ("get_declarative_component_schema", "_get_declarative_component_schema"):
+    if hasattr(concurrent_declarative_source, _loader):
+        setattr(
+            concurrent_declarative_source,
+            _loader,
+            functools.cache(getattr(concurrent_declarative_source, _loader)),
+        )
 _MANIFEST = Path(__file__).parent / "../../../source-demo/manifest.yaml"
 
 
