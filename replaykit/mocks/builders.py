@@ -260,12 +260,12 @@ def render_utils(ctx: Context) -> str:
     imports = import_sections([std, third, first])
     body = comment(
         "The CDK parses its declarative component schema (a large YAML file) again for every source it "
-        "builds: parse it once, which halves the time each test takes (airbyte-cdk 7 names the loader "
-        "get_declarative_component_schema, late 6.x releases _get_declarative_component_schema)."
+        "builds: parse it once, which halves the time each test takes."
     )
     module = "concurrent_declarative_source"
-    body += ['for _loader in ("get_declarative_component_schema", "_get_declarative_component_schema"):']
-    body += [f"    if hasattr({module}, _loader):"]
+    body += ["_SCHEMA_LOADERS = (", '    "get_declarative_component_schema",  # airbyte-cdk 7']
+    body += ['    "_get_declarative_component_schema",  # late airbyte-cdk 6.x releases', ")"]
+    body += ["for _loader in _SCHEMA_LOADERS:", f"    if hasattr({module}, _loader):"]
     body += call("setattr", [module, "_loader", f"functools.cache(getattr({module}, _loader))"], 8)
     if spec.manifest is not None:
         body += [f"_MANIFEST = Path(__file__).parent / {literal(spec.manifest)}"]

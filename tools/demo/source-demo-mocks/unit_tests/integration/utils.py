@@ -16,9 +16,12 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from airbyte_cdk.test.entrypoint_wrapper import read as entrypoint_read
 
 # The CDK parses its declarative component schema (a large YAML file) again for every source it builds: parse it once,
-# which halves the time each test takes (airbyte-cdk 7 names the loader get_declarative_component_schema, late 6.x
-# releases _get_declarative_component_schema).
-for _loader in ("get_declarative_component_schema", "_get_declarative_component_schema"):
+# which halves the time each test takes.
+_SCHEMA_LOADERS = (
+    "get_declarative_component_schema",  # airbyte-cdk 7
+    "_get_declarative_component_schema",  # late airbyte-cdk 6.x releases
+)
+for _loader in _SCHEMA_LOADERS:
     if hasattr(concurrent_declarative_source, _loader):
         setattr(
             concurrent_declarative_source,
