@@ -161,20 +161,16 @@ def _prime_freezegun() -> None:
 def _keep_declarative_schema() -> None:
     """The CDK parses its 3,000-line component schema (YAML) each time a declarative source is built, about
     0.2 s per invocation.  Parse it once here; each call then gets its own deep copy, as it got a fresh
-    parse before."""
-    try:
-        from airbyte_cdk.sources.declarative import concurrent_declarative_source as module
-    except ImportError:
-        return
-    load = getattr(module, "get_declarative_component_schema", None)
-    if load is None:
-        return
-    schema = load()
+    parse before.  CDKs that parse it inline (6.39 to 6.47) keep doing so."""
+    from replaykit.cdk_compat import schema_loaders
 
-    def cached_schema() -> Any:
-        return copy.deepcopy(schema)
+    for module, name in list(schema_loaders()):
+        schema = getattr(module, name)()
 
-    module.get_declarative_component_schema = cached_schema
+        def cached_schema(schema: Any = schema) -> Any:
+            return copy.deepcopy(schema)
+
+        setattr(module, name, cached_schema)
 
 
 def _child(sock: socket.socket, wakeup: int, message: dict[str, Any], fds: list[int]) -> None:

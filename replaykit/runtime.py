@@ -118,6 +118,8 @@ def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], o
         from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
         from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
+        from replaykit.cdk_compat import manifest_source
+
         _register_components(directory)
 
         def run_manifest(args: list[str]) -> object:
@@ -129,13 +131,7 @@ def resolve_entry(target: ConnectorTarget) -> tuple[str, Callable[[list[str]], o
             config = YamlDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
             catalog = YamlDeclarativeSource.read_catalog(parsed.catalog) if hasattr(parsed, "catalog") else None
             state = YamlDeclarativeSource.read_state(parsed.state) if getattr(parsed, "state", None) else []
-            source = YamlDeclarativeSource(
-                path_to_yaml=target.target,
-                config=config,
-                catalog=catalog,
-                state=state,
-                config_path=getattr(parsed, "config", None),
-            )
+            source = manifest_source(target.target, config, catalog, state, getattr(parsed, "config", None))
             launch(source, args)
             return None
 

@@ -102,6 +102,17 @@ def make_connector(
     return target
 
 
+def demo_copy(tmp_path: Path) -> Path:
+    """The committed demo recording and connector, copied: replay runs from the copy's root."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "cassettes" / "source-demo", root / "cassettes" / "source-demo")
+    shutil.copytree(ROOT / "tools" / "demo" / "source-demo", root / "tools" / "demo" / "source-demo")
+    (root / "pyproject.toml").write_text(
+        '[tool.replaykit]\nconnector_dir = "tools/demo/source-demo"\ncassette_dir = "cassettes/source-demo"\n'
+    )
+    return root
+
+
 def faketime_env(offset: str) -> dict[str, str]:
     """libfaketime shifts the machine clock for the whole replay (parent and connector processes)."""
     import libfaketime

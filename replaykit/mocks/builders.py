@@ -262,8 +262,11 @@ def render_utils(ctx: Context) -> str:
         "The CDK parses its declarative component schema (a large YAML file) again for every source it "
         "builds: parse it once, which halves the time each test takes."
     )
-    schema = "concurrent_declarative_source.get_declarative_component_schema"
-    body += call(f"{schema} = functools.cache", [schema], 0)
+    module = "concurrent_declarative_source"
+    body += ["_SCHEMA_LOADERS = (", '    "get_declarative_component_schema",  # airbyte-cdk 7']
+    body += ['    "_get_declarative_component_schema",  # late airbyte-cdk 6.x releases', ")"]
+    body += ["for _loader in _SCHEMA_LOADERS:", f"    if hasattr({module}, _loader):"]
+    body += call("setattr", [module, "_loader", f"functools.cache(getattr({module}, _loader))"], 8)
     if spec.manifest is not None:
         body += [f"_MANIFEST = Path(__file__).parent / {literal(spec.manifest)}"]
     body += ["", ""]

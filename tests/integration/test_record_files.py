@@ -5,13 +5,12 @@ new one and says so; SIGTERM is Ctrl-C; what is written keeps the user's umask a
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_connector, run_replaykit
+from conftest import demo_copy, make_connector, run_replaykit
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -91,17 +90,6 @@ def test_recorded_files_keep_the_umask(tmp_path: Path, demo_api: object) -> None
     assert (connector / "cassettes").stat().st_mode & 0o777 == 0o755
     assert (connector / "cassettes" / "index.json").stat().st_mode & 0o777 == 0o644
     assert (connector / "integration_tests" / "expected_records.jsonl").stat().st_mode & 0o777 == 0o644
-
-
-def demo_copy(tmp_path: Path) -> Path:
-    """The committed demo recording and connector, copied: replay runs from the copy's root."""
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT / "cassettes" / "source-demo", root / "cassettes" / "source-demo")
-    shutil.copytree(ROOT / "tools" / "demo" / "source-demo", root / "tools" / "demo" / "source-demo")
-    (root / "pyproject.toml").write_text(
-        '[tool.replaykit]\nconnector_dir = "tools/demo/source-demo"\ncassette_dir = "cassettes/source-demo"\n'
-    )
-    return root
 
 
 def test_replay_names_a_truncated_expected_records_file_before_running(tmp_path: Path) -> None:

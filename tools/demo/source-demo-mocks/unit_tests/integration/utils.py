@@ -17,9 +17,17 @@ from airbyte_cdk.test.entrypoint_wrapper import read as entrypoint_read
 
 # The CDK parses its declarative component schema (a large YAML file) again for every source it builds: parse it once,
 # which halves the time each test takes.
-concurrent_declarative_source.get_declarative_component_schema = functools.cache(
-    concurrent_declarative_source.get_declarative_component_schema,
+_SCHEMA_LOADERS = (
+    "get_declarative_component_schema",  # airbyte-cdk 7
+    "_get_declarative_component_schema",  # late airbyte-cdk 6.x releases
 )
+for _loader in _SCHEMA_LOADERS:
+    if hasattr(concurrent_declarative_source, _loader):
+        setattr(
+            concurrent_declarative_source,
+            _loader,
+            functools.cache(getattr(concurrent_declarative_source, _loader)),
+        )
 _MANIFEST = Path(__file__).parent / "../../../source-demo/manifest.yaml"
 
 

@@ -1,0 +1,97 @@
+"""replaykit next to airbyte-cdk 6: the lowest CDK of the `cdk` extra, in a venv of its own, replays the
+committed demo (recorded with CDK 7) and rewrites nothing but the index's connector fingerprint.
+
+The venv is `.venv-cdk6/` at the repository root (git-ignored), built with uv on the first run and kept
+while its key (the pinned CDK, pyproject.toml, the Python) holds; replaykit is installed editable from the
+repository, so code changes need no rebuild.  The first run needs PyPI; deselect with `-m 'not cdk6'`."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, demo_copy
+
+CDK6 = "airbyte-cdk==6.39.0"  # the lower bound of the `cdk` extra (pyproject.toml, replaykit/cdk_compat.py)
+VENV = ROOT / ".venv-cdk6"
+
+pytestmark = pytest.mark.cdk6
+
+
+def _key() -> str:
+    pyproject = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return json.dumps({"requirement": CDK6, "pyproject": pyproject, "python": sys.version}, sort_keys=True)
+
+
+def _run(args: list[str], what: str) -> None:
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{what} failed (exit {proc.returncode}): {' '.join(args)}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}\n"
+            "The CDK-6 venv is built from PyPI; offline, deselect this test with -m 'not cdk6'.",
+            pytrace=False,
+        )
+
+
+def cdk6_venv() -> Path:
+    """The venv's Python, built (or rebuilt, when the key changed) under a lock."""
+    from uv import find_uv_bin
+
+    stamp = VENV / "replaykit-key.json"
+    python = VENV / "bin" / "python"
+    with open(ROOT / ".venv-cdk6.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.is_file() and stamp.read_text() == _key() and python.exists():
+            return python
+        shutil.rmtree(VENV, ignore_errors=True)
+        uv = find_uv_bin()
+        _run([uv, "venv", "--quiet", "--python", sys.executable, str(VENV)], "creating the CDK-6 venv")
+        _run(
+            [uv, "pip", "install", "--quiet", "--python", str(python), CDK6, "--editable", f"{ROOT}[cdk]"],
+            f"installing {CDK6} and replaykit[cdk]",
+        )
+        stamp.write_text(_key())
+    return python
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def without_fingerprint(index: bytes) -> dict[str, object]:
+    data = json.loads(index)
+    data["connector"].pop("fingerprint", None)  # a digest of the connector files and the CDK version
+    return dict(data)
+
+
+def test_the_demo_replays_byte_for_byte_next_to_cdk6(tmp_path: Path) -> None:
+    python = cdk6_venv()
+    site = next(VENV.glob("lib/python*/site-packages"))
+    assert (site / f"airbyte_cdk-{CDK6.split('==')[1]}.dist-info").is_dir()
+    root = demo_copy(tmp_path)
+    before = files_of(root)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    proc = subprocess.run(
+        [str(python.parent / "replaykit"), "replay", "--update"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "replay updated: --update accepted 0 invocation(s), rewrote 0 snapshot file(s)" in proc.stdout
+    after = files_of(root)
+    index = "cassettes/source-demo/index.json"
+    assert without_fingerprint(after.pop(index)) == without_fingerprint(before.pop(index))
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == []  # expected records, state snapshots, cassettes: byte for byte
