@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.errors import CassetteCorruptError, CassetteError, NotRecordedError
 from replaykit.files import canonical_json, dump_json, write_atomic
 
@@ -79,7 +80,7 @@ class InvocationIndex:
     def previous_version(self) -> dict[str, Any]:
         """What the next recording keeps of this one for its backward-compatibility checks."""
         spec = next((i.outputs.get("spec") for i in self.invocations if i.command == "spec"), None)
-        catalog = next((i.outputs.get("catalog") for i in self.invocations if i.id == "discovery-0"), None)
+        catalog = next((i.outputs.get("catalog") for i in self.invocations if i.id == ids.discovery().id), None)
         return {
             "connector_version": self.versions.get("connector"),
             "spec": spec,

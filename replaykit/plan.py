@@ -1,7 +1,7 @@
 """The acceptance plan: every connector invocation the acceptance checks need, with where its inputs come from.
 
-Inputs that only exist at record time are described, not resolved: a catalog "discovered" (built from the
-discover invocation's catalog) and a state "after:<id>" (the final states of an earlier read).  The recorder
+Inputs that only exist at record time are described, not resolved: a catalog :class:`Discovered` (built from
+the discover invocation's catalog) and a state :class:`StateAfter` (the final states of an earlier read).  The recorder
 resolves them live and stores the concrete inputs in the invocation index; replay never re-plans.
 """
 
@@ -12,8 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.acceptance import AcceptanceConfig, load_acceptance_config
 from replaykit.errors import ConfigError
+from replaykit.invocation_ids import (
+    BadCatalog,
+    CatalogFile,
+    CatalogSource,
+    Discovered,
+    InvocationKey,
+    Role,
+    StateAfter,
+    StateFile,
+    StateSource,
+)
 
 __all__ = [
     "PlannedInvocation",
@@ -28,38 +40,50 @@ __all__ = [
 DEFAULT_CONFIG_PATH = "secrets/config.json"
 # CAT's trace-on-failure check reads a catalog holding only this stream, with invalid sync modes.
 MISSING_STREAM = "__AIRBYTE__stream_that_does_not_exist"
-BAD_CATALOG = "bad-catalog"
 
 
 @dataclass(frozen=True)
 class PlannedInvocation:
-    id: str
-    suite: str
+    key: InvocationKey  # suite, acceptance test, role: the id
     command: str  # spec | check | discover | read
     config_path: Path | None = None
-    catalog: str | None = None  # "discovered" | "discovered-incremental" | "bad-catalog" | a file path
-    state: str | None = None  # "after:<invocation id>" | a file path
+    catalog: CatalogSource | None = None
+    state: StateSource | None = None
     empty_streams: tuple[str, ...] = ()
     expect: str = "succeed"  # check: CAT's status (succeed | failed | exception); read: succeed | error
-    expand: str | None = None  # "slices": expanded at record time into per-stream reads (ids "<id>-<stream>-...")
     environment: tuple[tuple[str, str], ...] = ()  # CAT's custom_environment_variables and DEPLOYMENT_MODE
     timeout_s: float | None = None  # the test's timeout_seconds
 
+    @property
+    def id(self) -> str:
+        return self.key.id
+
+    @property
+    def suite(self) -> str:
+        return self.key.suite
+
+    @property
+    def role(self) -> Role:
+        return self.key.role
+
     def covers(self, invocation_id: str) -> bool:
         """Whether a recorded invocation belongs to this planned one (itself, or one of its expansions)."""
-        return invocation_id == self.id or (self.expand is not None and invocation_id.startswith(f"{self.id}-"))
+        if invocation_id == self.id:
+            return True
+        recorded = ids.parse(invocation_id)
+        return recorded is not None and self.key.expands_to(recorded)
 
     def describe_inputs(self) -> str:
         parts = []
         if self.config_path is not None:
             parts.append(f"config {self.config_path.name}")
-        if self.catalog:
-            parts.append(f"catalog {Path(self.catalog).name if '/' in self.catalog else self.catalog}")
-        if self.state:
-            parts.append(f"state {Path(self.state).name if '/' in self.state else self.state}")
+        if self.catalog is not None:
+            parts.append(f"catalog {self.catalog.describe()}")
+        if self.state is not None:
+            parts.append(f"state {self.state.describe()}")
         if self.command == "check" or self.expect != "succeed":
             parts.append(f"expect {self.expect}")
-        if self.expand == "slices":
+        if self.role is Role.SLICES:
             parts.append("per stream: a read, then reads from sampled checkpoints (expanded when recording)")
         return ", ".join(parts) or "-"
 
@@ -81,84 +105,53 @@ def build_plan(connector_dir: Path, acceptance: AcceptanceConfig | None, main_co
             return resolved
         return (connector_dir / relative).resolve()
 
+    def catalog_of(test: Any, *, incremental: bool = False) -> CatalogSource:
+        path = getattr(test, "configured_catalog_path", None)
+        return CatalogFile(resolve(path)) if path else Discovered(incremental)
+
     def tests(suite: str) -> list[Any]:
         if acceptance is None:
             return [None] if suite in ("connection", "basic_read", "incremental") else []
         return acceptance.tests(suite)
 
-    plan = [PlannedInvocation("spec-0", "spec", "spec")]
+    plan = [PlannedInvocation(ids.spec(), "spec")]
     for i, test in enumerate(tests("connection")):
-        plan.append(
-            PlannedInvocation(
-                f"connection-{i}",
-                "connection",
-                "check",
-                config_of(getattr(test, "config_path", None)),
-                expect=getattr(test, "status", "succeed"),
-            )
-        )
+        config = config_of(getattr(test, "config_path", None))
+        plan.append(PlannedInvocation(ids.connection(i), "check", config, expect=getattr(test, "status", "succeed")))
     discovery_tests = tests("discovery")
     first_discovery = config_of(getattr(discovery_tests[0], "config_path", None)) if discovery_tests else main_config
-    plan.append(PlannedInvocation("discovery-0", "discovery", "discover", first_discovery))  # as CAT: its config
+    plan.append(PlannedInvocation(ids.discovery(), "discover", first_discovery))  # as CAT: its config
     for i, test in enumerate(tests("discovery")[1:], start=1):
-        plan.append(PlannedInvocation(f"discovery-{i}", "discovery", "discover", config_of(test.config_path)))
+        plan.append(PlannedInvocation(ids.discovery(i), "discover", config_of(test.config_path)))
     for i, test in enumerate(tests("basic_read")):
         config = config_of(getattr(test, "config_path", None))
-        catalog_path = getattr(test, "configured_catalog_path", None)
         empty = tuple(s.name for s in getattr(test, "empty_streams", []))
-        plan.append(
-            PlannedInvocation(
-                f"basic_read-{i}",
-                "basic_read",
-                "read",
-                config,
-                catalog=str(resolve(catalog_path)) if catalog_path else "discovered",
-                empty_streams=empty,
-            )
-        )
+        plan.append(PlannedInvocation(ids.basic_read(i), "read", config, catalog=catalog_of(test), empty_streams=empty))
         if getattr(test, "expect_trace_message_on_failure", True) and acceptance is not None:
             plan.append(
-                PlannedInvocation(
-                    f"basic_read-{i}-bad_catalog", "basic_read", "read", config, catalog=BAD_CATALOG, expect="error"
-                )
+                PlannedInvocation(ids.bad_catalog_read(i), "read", config, catalog=BadCatalog(), expect="error")
             )
     for i, test in enumerate(tests("full_refresh")):
-        catalog = str(resolve(test.configured_catalog_path)) if test.configured_catalog_path else "discovered"
-        for step in ("read1", "read2"):
+        for n in (1, 2):
             plan.append(
                 PlannedInvocation(
-                    f"full_refresh-{i}-{step}", "full_refresh", "read", config_of(test.config_path), catalog=catalog
+                    ids.full_refresh_read(i, n), "read", config_of(test.config_path), catalog=catalog_of(test)
                 )
             )
     for i, test in enumerate(tests("incremental")):
-        catalog_path = getattr(test, "configured_catalog_path", None)
-        catalog = str(resolve(catalog_path)) if catalog_path else "discovered-incremental"
+        catalog = catalog_of(test, incremental=True)
         config = config_of(getattr(test, "config_path", None))
-        first = f"incremental-{i}-read1"
-        plan.append(PlannedInvocation(first, "incremental", "read", config, catalog=catalog))
+        first = ids.incremental_read(i, 1)
+        plan.append(PlannedInvocation(first, "read", config, catalog=catalog))
         plan.append(
-            PlannedInvocation(
-                f"incremental-{i}-read2", "incremental", "read", config, catalog=catalog, state=f"after:{first}"
-            )
+            PlannedInvocation(ids.incremental_read(i, 2), "read", config, catalog=catalog, state=StateAfter(first))
         )
         if not getattr(test, "skip_comprehensive_incremental_tests", False) and acceptance is not None:
-            plan.append(
-                PlannedInvocation(
-                    f"incremental-{i}-slices", "incremental", "read", config, catalog=catalog, expand="slices"
-                )
-            )
+            plan.append(PlannedInvocation(ids.slices(i), "read", config, catalog=catalog))
         future = getattr(test, "future_state", None)
         if future is not None and future.future_state_path and future.bypass_reason is None:  # CAT skips a bypass
-            plan.append(
-                PlannedInvocation(
-                    f"incremental-{i}-abnormal_state",
-                    "incremental",
-                    "read",
-                    config,
-                    catalog=catalog,
-                    state=str(resolve(future.future_state_path)),
-                )
-            )
+            state = StateFile(resolve(future.future_state_path))
+            plan.append(PlannedInvocation(ids.abnormal_state(i), "read", config, catalog=catalog, state=state))
     return [_with_environment(p, acceptance) for p in plan]
 
 
@@ -167,7 +160,7 @@ def _with_environment(planned: PlannedInvocation, acceptance: AcceptanceConfig |
     ``deployment_mode``, and the test's ``timeout_seconds``."""
     if acceptance is None:
         return planned
-    test = acceptance_test_of(acceptance, planned.id)
+    test = acceptance_test_of(acceptance, planned.key)
     env = {str(k): str(v) for k, v in acceptance.custom_environment_variables.items()}
     mode = getattr(test, "deployment_mode", None)
     if mode:
@@ -176,14 +169,10 @@ def _with_environment(planned: PlannedInvocation, acceptance: AcceptanceConfig |
     return dataclasses.replace(planned, environment=tuple(sorted(env.items())), timeout_s=timeout or None)
 
 
-def acceptance_test_of(acceptance: AcceptanceConfig, invocation_id: str) -> Any:
-    """The acceptance test entry an invocation id belongs to (``<suite>-<i>...``), None for spec and others."""
-    parts = invocation_id.split("-")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
-    tests = acceptance.tests(parts[0])
-    index = int(parts[1])
-    return tests[index] if index < len(tests) else None
+def acceptance_test_of(acceptance: AcceptanceConfig, key: InvocationKey) -> Any:
+    """The acceptance test entry an invocation belongs to, None when its suite has no such test."""
+    tests = acceptance.tests(key.suite)
+    return tests[key.index] if key.index < len(tests) else None
 
 
 def bad_catalog() -> dict[str, Any]:

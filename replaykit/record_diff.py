@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.records import pk_of, record_key
 from replaykit.volatile import VolatileRecordFields
 
@@ -213,7 +214,7 @@ class RecordReference:
 
     label: str  # how the file is shown, e.g. "integration_tests/expected_records.jsonl"
     load: Callable[[], dict[str, list[Any]]]  # record data per stream
-    source_id: str = "basic_read-0"  # the invocation the file was written from: compared in full
+    source_id: str = ids.basic_read(0).id  # the invocation the file was written from: compared in full
     scrub: Scrub | None = None
     volatile: VolatileRecordFields | None = None  # left out of the file: left out of the replayed records too
     _records: dict[str, list[Any]] | None = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 
 from replaykit import __version__, commit
+from replaykit import invocation_ids as ids
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.config_paths import check_paths
@@ -35,10 +35,10 @@ from replaykit.errors import (
 from replaykit.failures import InvocationFailure, describe_failure, judge
 from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
+from replaykit.invocation_ids import BadCatalog, Discovered, Role, StateAfter
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
-    BAD_CATALOG,
     PlannedInvocation,
     bad_catalog,
     build_plan,
@@ -137,10 +137,6 @@ def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
             )
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "stream"
-
-
 class _Recording:
     def __init__(
         self, settings: Settings, config_path: Path, progress: RecordProgress | None, live: LiveCallback | None
@@ -212,27 +208,25 @@ class _Recording:
     def catalog_for(self, planned: PlannedInvocation) -> dict[str, Any] | None:
         if planned.catalog is None:
             return None
-        if planned.catalog == BAD_CATALOG:
+        if isinstance(planned.catalog, BadCatalog):
             return bad_catalog()
-        if planned.catalog.startswith("discovered"):
-            discovered = self.outputs.get("discovery-0")
+        if isinstance(planned.catalog, Discovered):
+            discovered = self.outputs.get(ids.discovery().id)
             if discovered is None or discovered.catalog is None:
                 raise MissingInputError("it needs the discovered catalog, but discover returned none")
             catalog = configured_catalog_from(
-                discovered.catalog, incremental=planned.catalog.endswith("incremental"), exclude=planned.empty_streams
+                discovered.catalog, incremental=planned.catalog.incremental, exclude=planned.empty_streams
             )
             source = "the discovered catalog"
         else:
-            value = read_json_file(Path(planned.catalog), "configured catalog")
+            value = read_json_file(planned.catalog.path, "configured catalog")
             if not isinstance(value, dict):
                 return None
-            catalog, source = value, planned.catalog
+            catalog, source = value, str(planned.catalog.path)
         # As CAT: incremental tests read the incremental-only catalog (the abnormal-state read without the
         # cursor fill-in), the full-refresh test the full-refresh-only one.
         if planned.suite == "incremental":
-            return incremental_only_catalog(
-                catalog, source=source, fill_cursor=not planned.id.endswith("abnormal_state")
-            )
+            return incremental_only_catalog(catalog, source=source, fill_cursor=planned.role is not Role.ABNORMAL_STATE)
         if planned.suite == "full_refresh":
             return full_refresh_only_catalog(catalog)
         return catalog
@@ -240,12 +234,12 @@ class _Recording:
     def state_for(self, planned: PlannedInvocation) -> list[dict[str, Any]] | None:
         if planned.state is None:
             return None
-        if planned.state.startswith("after:"):
-            before = self.outputs.get(planned.state[len("after:") :])
+        if isinstance(planned.state, StateAfter):
+            before = self.outputs.get(planned.state.invocation.id)
             if before is None:
-                raise MissingInputError(f"it reads the state of {planned.state[len('after:') :]}, which did not run")
+                raise MissingInputError(f"it reads the state of {planned.state.invocation.id}, which did not run")
             return state_input_from(before.states) or None
-        return load_state_file(Path(planned.state)).messages  # legacy shapes converted (record warns)
+        return load_state_file(planned.state.path).messages  # legacy shapes converted (record warns)
 
     def run(
         self,
@@ -376,8 +370,7 @@ class _Recording:
             if configured.get("sync_mode") != "incremental":
                 continue  # CAT reads the incremental-only catalog here
             name = str(configured.get("stream", {}).get("name"))
-            base = f"{planned.id}-{_slug(name)}"
-            first = PlannedInvocation(f"{base}-read1", planned.suite, "read", planned.config_path)
+            first = PlannedInvocation(ids.slices_first(planned.key.index, name), "read", planned.config_path)
             first_read = self.attempt(first, staging, scratch, catalog={"streams": [configured]})
             if first_read is None:
                 continue
@@ -386,7 +379,8 @@ class _Recording:
             for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
                 state = state_input(checkpoint)
                 if state:
-                    read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
+                    key = ids.slices_state(planned.key.index, name, k)
+                    read = PlannedInvocation(key, "read", planned.config_path)
                     invocation = self.attempt(read, staging, scratch, catalog={"streams": [configured]}, state=state)
                     if invocation is None:
                         continue
@@ -431,7 +425,7 @@ def record(
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
             invocations: list[Invocation] = []
             for planned in plan:
-                if planned.expand == "slices":
+                if planned.role is Role.SLICES:
                     invocations.extend(session.run_slices(planned, staging, Path(scratch)))
                     continue
                 invocation = session.attempt(planned, staging, Path(scratch))

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from replaykit import invocation_ids as ids
 from replaykit.config_paths import check_paths
 from replaykit.determinism import diff_runs
 from replaykit.errors import RecordingError, UsageError
+from replaykit.invocation_ids import Discovered
 from replaykit.plan import PlannedInvocation, build_plan, load_acceptance_config
 from replaykit.recorder import RecordProgress, _Recording
 from replaykit.runner import LiveCallback, open_runner
@@ -56,7 +58,7 @@ def detect_volatile(
     if acceptance is not None:
         check_paths(acceptance, "record")
     plan = build_plan(settings.connector_dir, acceptance, settings.config)
-    basic = next((p for p in plan if p.id == "basic_read-0"), None)
+    basic = next((p for p in plan if p.key == ids.basic_read(0)), None)
     if basic is None:
         raise UsageError(
             f"--detect-volatile compares two basic reads, and {settings.acceptance_test_config.name} has no "
@@ -64,8 +66,8 @@ def detect_volatile(
             hint="Add a basic_read test (its records are the expected records volatile fields are masked in).",
         )
     needed: list[PlannedInvocation] = [p for p in plan if p.command == "spec"][:1]
-    if basic.catalog and basic.catalog.startswith("discovered"):
-        needed.append(next(p for p in plan if p.id == "discovery-0"))
+    if isinstance(basic.catalog, Discovered):
+        needed.append(next(p for p in plan if p.key == ids.discovery()))
     for planned in [*needed, basic]:
         session.config(planned.config_path)
     session.learn_secrets(None, plan)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,41 @@ def test_import_contract_sees_every_import_form() -> None:
     found = imported_names(source, "replaykit.checks.example")
     lines = {line for line, name in found if any(name == b or name.startswith(f"{b}.") for b in SHELL_ONLY)}
     assert lines == {1, 2, 4, 5, 6}  # every line but the core import
+
+
+# Invocation ids are spelled in one module (replaykit/invocation_ids.py); everything else builds them by role.
+ID_MODULE = ROOT / "replaykit" / "invocation_ids.py"
+ID_SPELLING = re.compile(
+    r"-bad_catalog|-abnormal_state|-read[12]\b|-slices[-\"]|-state\{|\"after:|\{SUITE\}-"
+    r"|\b(?:spec|connection|discovery|basic_read|full_refresh|incremental)-(?:\d|\{)"
+    r"|\"(?:abnormal_state|bad_catalog|read1|read2|slices|discovered|discovered-incremental|bad-catalog)\""
+)
+
+
+def id_spellings(text: str) -> list[tuple[int, str]]:
+    return [(n, m.group(0)) for n, line in enumerate(text.splitlines(), 1) for m in ID_SPELLING.finditer(line)]
+
+
+def test_no_invocation_id_is_spelled_outside_the_id_module() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {spelled}"
+        for path in sorted((ROOT / "replaykit").rglob("*.py"))
+        if path != ID_MODULE
+        for line, spelled in id_spellings(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_id_spelling_check_sees_every_form() -> None:
+    source = (
+        'context.output("discovery-0")\n'
+        'f"basic_read-{i}-bad_catalog"\n'
+        'f"{SUITE}-{i}-read1"\n'
+        'planned.id.endswith("abnormal_state")\n'
+        'state=f"after:{first}"\n'
+        'f"{base}-state{k}"\n'
+        'f"incremental-{i}-slices-{stream}"\n'
+        'planned.catalog == "discovered-incremental"\n'
+        "abnormal_state_cursor_problems(catalog)  # not an id\n"
+    )
+    assert {line for line, _ in id_spellings(source)} == {1, 2, 3, 4, 5, 6, 7, 8}

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.acceptance import SUITE_CLASSES, AcceptanceConfig
+from replaykit.invocation_ids import InvocationKey, Role
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 from replaykit.volatile import VolatileRecordFields
@@ -56,26 +58,40 @@ class CheckContext:
         path = self.acceptance.resolve(relative)
         return self.redirects.get(path, path) if path is not None else None
 
-    def previous_output(self, key: str, invocation_id: str) -> tuple[Any, str]:
+    def previous_output(self, key: str, invocation: InvocationKey) -> tuple[Any, str]:
         """The previous version's spec or catalog, and where it comes from: the replaced recording when there
         is one, else the current recording (so a code change since recording is compared too)."""
         if self.previous and self.previous.get(key):
             return self.previous[key], f"the previous recording ({self.previous.get('recorded_at')})"
-        invocation = self.invocations.get(invocation_id)
-        return (invocation.outputs.get(key) if invocation else None), "the recording"
+        recorded = self.invocation(invocation)
+        return (recorded.outputs.get(key) if recorded else None), "the recording"
 
     def previous_version_disabled(self, disable_for_version: str | None) -> bool:
         return bool(
             disable_for_version and self.previous and self.previous.get("connector_version") == disable_for_version
         )
 
-    def output(self, invocation_id: str) -> ConnectorOutput | None:
-        return self.outputs.get(invocation_id)
+    def output(self, key: InvocationKey) -> ConnectorOutput | None:
+        """The replayed output of an invocation, None when it was not replayed."""
+        return self.outputs.get(key.id)
+
+    def invocation(self, key: InvocationKey) -> Invocation | None:
+        """The recorded invocation, None when it was not recorded."""
+        return self.invocations.get(key.id)
+
+    def recorded_runs(self, suite: str, i: int, role: Role) -> list[InvocationKey]:
+        """The recorded invocations of test ``i`` of a suite in one role (the slices' reads), in id order."""
+        keys = [ids.parse(invocation_id) for invocation_id in sorted(self.invocations)]
+        return [k for k in keys if k is not None and (k.suite, k.index, k.role) == (suite, i, role)]
+
+    def discovered(self) -> ConnectorOutput | None:
+        """The replayed discover the reads' catalogs are built from."""
+        return self.output(ids.discovery())
 
 
 def streams_unknown_to_discover(catalog: dict[str, Any], context: CheckContext) -> list[str]:
     """CAT's ``build_configured_catalog_from_custom_catalog``: a configured stream discover does not return fails."""
-    discovered = context.output("discovery-0")
+    discovered = context.discovered()
     if discovered is None or discovered.catalog is None:
         return []
     names = {s.get("name") for s in discovered.catalog.get("streams") or []}
@@ -89,7 +105,7 @@ def streams_unknown_to_discover(catalog: dict[str, Any], context: CheckContext) 
 def with_discovered_streams(catalog: dict[str, Any], context: CheckContext) -> dict[str, Any]:
     """As CAT: the configured streams take their schema from what discover returns now (the replayed
     discover), so a schema change in the connector's code is what the records are checked against."""
-    discovered = context.output("discovery-0")
+    discovered = context.discovered()
     streams = {s.get("name"): s for s in ((discovered.catalog or {}).get("streams") or [])} if discovered else {}
     return {
         "streams": [{**c, "stream": streams.get(c["stream"]["name"], c["stream"])} for c in catalog.get("streams", [])]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, result, skipped
 from replaykit.checks.metadata import certified, certified_file_based, load_metadata
 
@@ -90,7 +91,7 @@ def file_types_check(context: CheckContext) -> list[CheckResult]:
             continue
         found: set[str] = set()
         for j in range(len(context.acceptance.tests("basic_read"))):
-            output = context.output(f"basic_read-{j}")
+            output = context.output(ids.basic_read(j))
             for record in output.records if output else []:
                 url = str((record.get("data") or {}).get("_ab_source_file_url", ""))
                 found.add(os.path.splitext(url)[1].casefold())
@@ -106,7 +107,7 @@ def file_types_check(context: CheckContext) -> list[CheckResult]:
 def run(context: CheckContext) -> list[CheckResult]:
     metadata = load_metadata(context.connector_dir)
     results: list[CheckResult] = []
-    discovered = context.output("discovery-0")
+    discovered = context.discovered()
     streams = list(((discovered.catalog if discovered else None) or {}).get("streams") or [])
     for i, test in enumerate(context.acceptance.tests(SUITE) or [None]):
         params = f"inputs{i}"
@@ -119,7 +120,9 @@ def run(context: CheckContext) -> list[CheckResult]:
                 results.append(skipped(SUITE, name, NOT_CERTIFIED, params))
             continue
         if discovered is None:
-            results.append(skipped(SUITE, "test_streams_define_primary_key", "discovery-0 was not replayed", params))
+            results.append(
+                skipped(SUITE, "test_streams_define_primary_key", f"{ids.discovery().id} was not replayed", params)
+            )
         else:
             excluded = [s.name for s in (getattr(test, "streams_without_primary_key", None) or [])]
             results.append(

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import (
     CheckContext,
     CheckResult,
@@ -200,10 +201,9 @@ def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
-        output = context.output(f"basic_read-{i}")
-        invocation = context.invocations.get(f"basic_read-{i}")
+        output, invocation = context.output(ids.basic_read(i)), context.invocation(ids.basic_read(i))
         if output is None or invocation is None:
-            results.append(skipped(SUITE, "test_read", f"basic_read-{i} was not replayed", params))
+            results.append(skipped(SUITE, "test_read", f"{ids.basic_read(i).id} was not replayed", params))
         else:
             catalog = with_discovered_streams(invocation.catalog or {}, context)
             unknown = (
@@ -227,7 +227,7 @@ def _trace_on_failure(context: CheckContext, test: Any, i: int, params: str) -> 
     name = "test_airbyte_trace_message_on_failure"
     if not test.expect_trace_message_on_failure:
         return skipped(SUITE, name, "expect_trace_message_on_failure is false", params)
-    bad = context.output(f"basic_read-{i}-bad_catalog")
+    bad = context.output(ids.bad_catalog_read(i))
     if bad is None:
-        return skipped(SUITE, name, f"basic_read-{i}-bad_catalog was not replayed", params)
+        return skipped(SUITE, name, f"{ids.bad_catalog_read(i).id} was not replayed", params)
     return result(SUITE, name, [] if bad.errors else ["Connector should emit at least one error trace message"], params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, result, skipped
 
 SUITE = "connection"
@@ -11,9 +12,9 @@ def run(context: CheckContext) -> list[CheckResult]:
     results = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
-        output = context.output(f"connection-{i}")
+        output = context.output(ids.connection(i))
         if output is None:
-            results.append(skipped(SUITE, "test_check", f"connection-{i} was not replayed", params))
+            results.append(skipped(SUITE, "test_check", f"{ids.connection(i).id} was not replayed", params))
             continue
         failures = []
         if test.status == "exception":

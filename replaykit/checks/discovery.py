@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, result, skipped
 from replaykit.checks.compat import catalog_breaking_changes
 from replaykit.checks.schema import has_property_path, property_at, walk
@@ -97,9 +98,9 @@ def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
-        output = context.output(f"discovery-{i}")
+        output = context.output(ids.discovery(i))
         if output is None:
-            results.append(skipped(SUITE, "*", f"discovery-{i} was not replayed", params))
+            results.append(skipped(SUITE, "*", f"{ids.discovery(i).id} was not replayed", params))
             continue
         catalog = output.catalog or {}
         streams = catalog.get("streams") or []
@@ -178,7 +179,7 @@ def run(context: CheckContext) -> list[CheckResult]:
             bad = primary_keys_data_type(streams)
             results.append(result(SUITE, "test_primary_keys_data_type", bad, params))
 
-        recorded, source = context.previous_output("catalog", f"discovery-{i}")
+        recorded, source = context.previous_output("catalog", ids.discovery(i))
         disabled = test.backward_compatibility_tests_config.disable_for_version
         if context.previous_version_disabled(disabled):
             results.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, beyond_cat, result, skipped
 from replaykit.checks.strictness import ignored_fields_violations
 from replaykit.messages import ConnectorOutput
@@ -88,11 +89,11 @@ def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
-        first, second = context.output(f"{SUITE}-{i}-read1"), context.output(f"{SUITE}-{i}-read2")
+        first, second = context.output(ids.full_refresh_read(i, 1)), context.output(ids.full_refresh_read(i, 2))
         if first is None or second is None:
-            results.append(skipped(SUITE, TEST, f"{SUITE}-{i}-read1/read2 were not replayed", params))
+            results.append(skipped(SUITE, TEST, f"{ids.reads_label(SUITE, i)} were not replayed", params))
             continue
-        invocation = context.invocations.get(f"{SUITE}-{i}-read1")
+        invocation = context.invocation(ids.full_refresh_read(i, 1))
         catalog = invocation.catalog if invocation else None
         high = context.acceptance.test_strictness_level == "high"
         problems = ignored_fields_violations(test.ignored_fields, high=high) or sequential_reads(first, second)

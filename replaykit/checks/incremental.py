@@ -14,16 +14,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import FAIL, SKIP, CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
 from replaykit.errors import ConfigError
+from replaykit.invocation_ids import Role
 from replaykit.messages import ConnectorOutput, final_states
 from replaykit.records import record_key
 from replaykit.slices import select_states
 from replaykit.state_files import load_state_file
 
 SUITE = "incremental"
-SLICE_PREFIX = "slices"
 
 
 def _short(value: Any, limit: int = 200) -> str:
@@ -78,14 +79,15 @@ def two_sequential_reads(
 
 def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult:
     test_name = "test_read_sequential_slices"
-    prefix = f"{SUITE}-{i}-{SLICE_PREFIX}-"
-    firsts = sorted(k for k in context.invocations if k.startswith(prefix) and k.endswith("-read1"))
+    firsts = context.recorded_runs(SUITE, i, Role.SLICE_FIRST)
     if not firsts:
-        return skipped(SUITE, test_name, f"no sequential-slices reads recorded for {SUITE}-{i}", params)
+        label = ids.acceptance_test_label(SUITE, i)
+        return skipped(SUITE, test_name, f"no sequential-slices reads recorded for {label}", params)
     problems: list[str] = []
-    for first_id in firsts:
-        base = first_id[: -len("-read1")]
-        first = context.output(first_id)
+    checkpoint_reads = context.recorded_runs(SUITE, i, Role.SLICE_STATE)
+    for first_key in firsts:
+        first_id = first_key.id
+        first = context.output(first_key)
         if first is None:
             return skipped(SUITE, test_name, f"{first_id} was not replayed", params)
         if not first.records or not first.states:
@@ -101,12 +103,10 @@ def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult
                 f"in the states ({first_id})."
             )
             continue
-        reads = sorted(
-            (k for k in context.invocations if k.startswith(f"{base}-state")),
-            key=lambda k: int(k.rsplit("state", 1)[-1]),
-        )
-        for k, read_id in enumerate(reads, start=1):
-            invocation, output = context.invocations[read_id], context.output(read_id)
+        reads = sorted((r for r in checkpoint_reads if r.stream == first_key.stream), key=lambda r: r.step)
+        for k, read in enumerate(reads, start=1):
+            read_id = read.id
+            invocation, output = context.invocations[read_id], context.output(read)
             if output is None:
                 problems.append(f"{read_id}: the read from a checkpoint was not replayed")
                 continue
@@ -185,19 +185,19 @@ def abnormal_state(test: Any, context: CheckContext, i: int, params: str) -> Che
         return (
             skipped(SUITE, test_name, reason, params) if status == SKIP else result(SUITE, test_name, [reason], params)
         )
-    invocation_id = f"{SUITE}-{i}-abnormal_state"
-    invocation, output = context.invocations.get(invocation_id), context.output(invocation_id)
+    key = ids.abnormal_state(i)
+    invocation, output = context.invocation(key), context.output(key)
     future_states = _future_states(context, test, invocation)
     if isinstance(future_states, str):
         return result(SUITE, test_name, [future_states], params)
-    read1 = context.invocations.get(f"{SUITE}-{i}-read1")
+    read1 = context.invocation(ids.incremental_read(i, 1))
     source = invocation if invocation is not None else read1
     catalog = source.catalog if source is not None else None
     coverage = future_state_coverage(test.future_state, future_states, catalog, high)
     if coverage:
         return result(SUITE, test_name, coverage, params)
     if invocation is None or output is None:
-        return skipped(SUITE, test_name, f"{invocation_id} was not replayed", params)
+        return skipped(SUITE, test_name, f"{key.id} was not replayed", params)
     return result(SUITE, test_name, abnormal_state_problems(test, output, invocation, context), params)
 
 
@@ -224,12 +224,12 @@ def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
-        first, second = context.output(f"{SUITE}-{i}-read1"), context.output(f"{SUITE}-{i}-read2")
-        invocation = context.invocations.get(f"{SUITE}-{i}-read1")
-        invocation2 = context.invocations.get(f"{SUITE}-{i}-read2")
+        first, second = context.output(ids.incremental_read(i, 1)), context.output(ids.incremental_read(i, 2))
+        invocation = context.invocation(ids.incremental_read(i, 1))
+        invocation2 = context.invocation(ids.incremental_read(i, 2))
         if first is None or second is None or invocation is None or invocation2 is None:
             results.append(
-                skipped(SUITE, "test_two_sequential_reads", f"{SUITE}-{i}-read1/read2 were not replayed", params)
+                skipped(SUITE, "test_two_sequential_reads", f"{ids.reads_label(SUITE, i)} were not replayed", params)
             )
         else:
             problems = two_sequential_reads(

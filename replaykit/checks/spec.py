@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from replaykit import invocation_ids as ids
 from replaykit.checks import SKIP, CheckContext, CheckResult, result, skipped
 from replaykit.checks.spec_rules import (
     additional_properties,
@@ -92,7 +93,7 @@ def _checks(spec_message: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
 
 def run(context: CheckContext) -> list[CheckResult]:
     results: list[CheckResult] = []
-    output = context.output("spec-0")
+    output = context.output(ids.spec())
     for i, test in enumerate(context.acceptance.tests(SUITE)):
         params = f"inputs{i}"
         if output is None:
@@ -215,7 +216,7 @@ def _recorded_config(context: CheckContext, path: Path | None) -> dict[str, Any]
 def _backward_compatibility(context: CheckContext, spec_message: dict[str, Any], test: Any, params: str) -> CheckResult:
     from replaykit.checks.compat import previous_config_problems, spec_breaking_changes
 
-    recorded, source = context.previous_output("spec", "spec-0")
+    recorded, source = context.previous_output("spec", ids.spec())
     disabled = test.backward_compatibility_tests_config.disable_for_version
     if context.previous_version_disabled(disabled):
         return skipped(

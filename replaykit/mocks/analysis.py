@@ -46,7 +46,7 @@ class Page:
 
 @dataclass(frozen=True)
 class StateRead:
-    """A recorded read with an input state (incremental-0-read2)."""
+    """A recorded read with an input state (an incremental test's second read)."""
 
     invocation: str
     now: str  # the instant it was recorded at

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from replaykit import invocation_ids as ids
 from replaykit.acceptance import (
     BasicReadTestConfig,
     ConnectionTestConfig,
@@ -15,6 +16,7 @@ from replaykit.acceptance import (
     strictness_violations,
 )
 from replaykit.errors import ConfigError, UnknownConfigKeyError
+from replaykit.invocation_ids import Role, StateAfter, StateFile
 from replaykit.plan import build_plan
 
 CORPUS = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "acceptance_configs").glob("*.yml"))
@@ -222,11 +224,18 @@ def test_plan_follows_the_config(tmp_path: Path) -> None:
     assert plan[1].config_path == main
     assert plan[2].config_path == (tmp_path / "bad.json").resolve()
     assert plan[2].expect == "exception"
-    assert plan[6].state == "after:incremental-0-read1"
-    assert plan[7].expand == "slices"
+    assert plan[6].state == StateAfter(ids.incremental_read(0, 1))
+    assert (
+        plan[6].describe_inputs()
+        == "config config.json, catalog discovered-incremental, state after:incremental-0-read1"
+    )
+    assert plan[7].role is Role.SLICES
     assert plan[7].covers("incremental-0-slices-events-state2")
+    assert plan[7].covers("incremental-0-slices-events-read1")
     assert not plan[7].covers("incremental-0-read1")
-    assert plan[8].state == str((tmp_path / "state.json").resolve())
+    assert not plan[7].covers("incremental-1-slices-events-read1")
+    assert plan[8].state == StateFile((tmp_path / "state.json").resolve())
+    assert plan[8].role is Role.ABNORMAL_STATE
 
 
 def test_plan_carries_cats_environment_and_timeouts(tmp_path: Path) -> None:

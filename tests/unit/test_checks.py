@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from replaykit import invocation_ids as ids
 from replaykit.acceptance import parse_acceptance_config
 from replaykit.checks import FAIL, PASS, SKIP, CheckContext, run_suites
 from replaykit.checks import spec_rules as spec_checks
@@ -239,13 +240,13 @@ def test_undeclared_suites_skip_at_low_and_fail_at_high() -> None:
 def test_previous_recording_wins_over_the_current_one_and_can_be_disabled() -> None:
     ctx = context({"acceptance_tests": {}}, {"spec-0": output()})
     ctx.invocations["spec-0"].outputs = {"spec": {"connectionSpecification": obj()}}
-    assert ctx.previous_output("spec", "spec-0") == ({"connectionSpecification": obj()}, "the recording")
+    assert ctx.previous_output("spec", ids.spec()) == ({"connectionSpecification": obj()}, "the recording")
     ctx.previous = {
         "spec": {"connectionSpecification": obj(a={"type": "string"})},
         "connector_version": "1.2.0",
         "recorded_at": "2026-01-01T00:00:00Z",
     }
-    spec, source = ctx.previous_output("spec", "spec-0")
+    spec, source = ctx.previous_output("spec", ids.spec())
     assert spec == {"connectionSpecification": obj(a={"type": "string"})}
     assert source == "the previous recording (2026-01-01T00:00:00Z)"
     assert ctx.previous_version_disabled("1.2.0")
