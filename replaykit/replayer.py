@@ -235,8 +235,8 @@ def replay_invocation(
 
     outcome.run = run = run_once()
     if run.result.runtime_error is not None:
-        details = (run.result.traceback or "").splitlines()
-        outcome.problems.append("\n".join([f"replay could not run: {run.result.runtime_error}", *details]))
+        text = "\n".join([f"replay could not run: {run.result.runtime_error}", run.result.traceback or ""])
+        outcome.problems.append(local_scrubber(settings)(text.rstrip()))
         return outcome
     for miss in run.result.misses:
         outcome.problems.append(miss_message(miss, cassette, command))
