@@ -300,7 +300,9 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
 
     Identical requests replay in recorded order; when a GET has been played as often as it was recorded,
     the last recorded response repeats (counted in ``repeats``), because the CDK's ``requests_cache``
-    may send a cached request once more or once less depending on thread timing.
+    may send a cached request once more or once less depending on thread timing.  For the same reason a
+    request counts as *unplayed* only when nothing with its key was played: extra recorded copies of a played
+    request are not.
     """
 
     def __init__(self, path: str, *, record_mode: RecordMode, **kwargs: Any) -> None:
@@ -310,6 +312,7 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         self._last: dict[RequestKey, int] = {}
         self.misses: list[HttpRequest] = []
         self.repeats = 0
+        self._played: set[RequestKey] = set()
         self.on_record: Callable[[Request, dict[str, Any]], None] | None = None
         self.on_request: Callable[[], None] | None = None  # each exchange recorded or played (progress)
 
@@ -367,6 +370,7 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
                     f"replaykit: no recorded response left for {request.method} {request.uri}"
                 )
             self.play_counts[position] += 1
+            self._played.add(key)
             response: dict[str, Any] = copy.deepcopy(self.data[position][1])
         if self.on_request is not None:
             self.on_request()
@@ -379,8 +383,11 @@ class IndexedCassette(Cassette):  # type: ignore[misc]
         return []  # replaykit explains misses itself (replaykit.matching.closest_requests)
 
     @property
-    def unplayed(self) -> int:
-        return sum(len(b) for b in self._buckets.values())
+    def unplayed(self) -> list[HttpRequest]:
+        """Recorded requests the replay never sent (no request with their key was played), in recorded order."""
+        with self._lock:
+            left = sorted(p for key, bucket in self._buckets.items() if key not in self._played for p in bucket)
+            return [to_http_request(self.data[p][0]) for p in left]
 
     @property
     def recorded_requests(self) -> list[HttpRequest]:

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from replaykit.run_result import SleepSummary
+
 # Sleeps issued from these modules are the thread machinery waiting for real work, not the connector.
 _SCHEDULING_MODULES = (
     "threading",
@@ -77,12 +79,8 @@ class SleepStats:
     requested_s: float = 0.0
     performed_s: float = 0.0
 
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "calls": self.calls,
-            "requested_s": round(self.requested_s, 3),
-            "performed_s": round(self.performed_s, 3),
-        }
+    def summary(self) -> SleepSummary:
+        return SleepSummary(self.calls, round(self.requested_s, 3), round(self.performed_s, 3))
 
 
 def _is_scheduling_sleep(frame_globals: dict[str, object]) -> bool:

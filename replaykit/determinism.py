@@ -66,11 +66,11 @@ def compare_replays(
     scrub: Scrub | None = None,
 ) -> SecondReplay:
     out = SecondReplay(invocation.id)
-    if "runtime_error" in second.result:
+    if second.result.runtime_error is not None:
         out.judged = False
         return out
-    for miss in second.result.get("misses", [])[:3]:  # the first replay had none: the requests vary
-        out.where.append(f"the second replay sent a request the first did not: {miss.get('request')}")
+    for miss in second.result.misses[:3]:  # the first replay had none: the requests vary
+        out.where.append(f"the second replay sent a request the first did not: {miss.request}")
     if second.exit_code != first.exit_code:
         out.where.append(f"exit code {first.exit_code}, then {second.exit_code}")
     a, b = first.output.summary(), second.output.summary()

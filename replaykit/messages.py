@@ -16,6 +16,8 @@ from typing import Any
 
 from replaykit.files import canonical_json
 
+UNPARSED_EXAMPLES = 3
+
 
 @dataclass
 class ConnectorOutput:
@@ -27,7 +29,8 @@ class ConnectorOutput:
     catalog: dict[str, Any] | None = None
     connection_status: dict[str, Any] | None = None
     counts: Counter[str] = field(default_factory=Counter)
-    unparsed_lines: int = 0
+    unparsed_lines: int = 0  # lines on stdout that are not Airbyte protocol messages
+    unparsed_examples: list[str] = field(default_factory=list)  # the first few of them, cut at 200 characters
 
     def add_line(self, line: str) -> None:
         line = line.strip()
@@ -36,10 +39,11 @@ class ConnectorOutput:
         try:
             message = json.loads(line)
         except ValueError:
-            self.unparsed_lines += 1
-            return
+            message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             self.unparsed_lines += 1
+            if len(self.unparsed_examples) < UNPARSED_EXAMPLES:
+                self.unparsed_examples.append(line if len(line) <= 200 else line[:199] + "…")
             return
         kind = message["type"]
         self.counts[kind] += 1

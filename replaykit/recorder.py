@@ -289,13 +289,13 @@ class _Recording:
             live=self.live,
             runner=self.runner,
         )
-        for name, value in run.result.get("learned", []):
+        for name, value in run.result.learned:
             self.scrubber.add(Secret(name, value))
         run.stderr_tail = [self.scrubber.scrub_text(line) for line in run.stderr_tail]
-        if "runtime_error" in run.result:
+        if run.result.runtime_error is not None:
             raise RecordingError(
-                f"invocation {planned.id} could not be recorded: "
-                + self.scrubber.scrub_text(run.result["runtime_error"]),
+                f"invocation {planned.id} could not be recorded: " + self.scrubber.scrub_text(run.result.runtime_error),
+                details=self.scrubber.scrub_text(run.result.traceback or "").splitlines(),
                 hint="This is a replaykit problem if the connector runs fine by hand; please report it.",
             )
         failure = judge(
@@ -315,8 +315,8 @@ class _Recording:
         self.catalogs[planned.id] = invocation.catalog
         invocation.exit_code = run.exit_code
         invocation.outputs = self.scrubber.scrub_value(run.output.summary())  # a status message may echo one
-        invocation.requests = int(run.result.get("interactions", 0))
-        invocation.cassette = str(run.result.get("cassette", invocation.cassette))  # binary bodies: YAML
+        invocation.requests = run.result.interactions
+        invocation.cassette = run.result.cassette or invocation.cassette  # binary bodies: YAML
         if self.progress is not None:
             self.progress(planned, run, failure)
         return invocation

@@ -29,6 +29,7 @@ from replaykit.plan import PlannedInvocation, build_plan, expected_records_path,
 from replaykit.preflight import check_replay_inputs
 from replaykit.record_diff import RecordReference
 from replaykit.records import expected_lines
+from replaykit.replay_findings import ReplayFindings, miss_message
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -52,6 +53,7 @@ class InvocationReplay:
     updated: bool = False
     failure: InvocationFailure | None = None  # the run did not go as the checks expect (as recorded, or not)
     second_replay: SecondReplay | None = None  # outputs differ, every request matched: replayed once more
+    findings: ReplayFindings = field(default_factory=ReplayFindings)  # unplayed requests, non-protocol stdout
 
     @property
     def passed(self) -> bool:
@@ -200,19 +202,6 @@ def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
     return grouped
 
 
-def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:
-    lines = [f"request with no recording: {miss['request']}", f"  cassette: {cassette}"]
-    if miss.get("closest"):
-        lines.append("  closest recorded requests:")
-        for candidate in miss["closest"]:
-            lines.append(f"    {candidate['request']}")
-            lines.extend(f"      - {d}" for d in candidate["differences"] or ["(identical, already played)"])
-    else:
-        lines.append("  the cassette holds no requests")
-    lines.append(f"  Hint: the connector now sends a request that was not recorded; re-record with: {command}")
-    return "\n".join(lines)
-
-
 def replay_invocation(
     invocation: Invocation,
     settings: Settings,
@@ -245,16 +234,24 @@ def replay_invocation(
             return run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
 
     outcome.run = run = run_once()
-    if "runtime_error" in run.result:
-        outcome.problems.append(f"replay could not run: {run.result['runtime_error']}")
+    if run.result.runtime_error is not None:
+        text = "\n".join([f"replay could not run: {run.result.runtime_error}", run.result.traceback or ""])
+        outcome.problems.append(local_scrubber(settings)(text.rstrip()))
         return outcome
-    for miss in run.result.get("misses", []):
-        outcome.problems.append(_miss_message(miss, cassette, command))
-    if run.result.get("blocked_connections"):
-        outcome.problems.append(
-            f"{len(run.result['blocked_connections'])} connection(s) to the network were blocked: "
-            + ", ".join(run.result["blocked_connections"][:3])
-        )
+    for miss in run.result.misses:
+        outcome.problems.append(miss_message(miss, cassette, command))
+    blocked = run.result.blocked_connections
+    if blocked:
+        outcome.problems.append(f"{len(blocked)} connection(s) to the network were blocked: " + ", ".join(blocked[:3]))
+    outcome.findings = ReplayFindings.of(
+        run.result.unplayed,
+        run.output.unparsed_lines,
+        run.output.unparsed_examples,
+        allow_unplayed=settings.allow_unplayed_interactions,
+        scrub=(reference.scrub if reference else None) or local_scrubber(settings),
+    )
+    if outcome.findings.unplayed_fails:
+        outcome.problems.append(outcome.findings.unplayed_problem(invocation.id, cassette, command))
     if not outcome.problems:
         outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
     if outcome.differences:  # every request matched, yet the outputs differ: does a second replay agree?

@@ -17,14 +17,10 @@ def invocation_line(invocation_id: str, run: InvocationRun | None, status: str) 
     if run is None:
         return f"{status:6} {invocation_id}"
     records = len(run.output.records)
-    sleep = run.result.get("sleep", {})
-    waited = (
-        f", waits {sleep.get('requested_s', 0)}s skipped"
-        if sleep.get("requested_s") and not sleep.get("performed_s")
-        else ""
-    )
+    sleep = run.result.sleep
+    waited = f", waits {sleep.requested_s}s skipped" if sleep.requested_s and not sleep.performed_s else ""
     return (
-        f"{status:6} {invocation_id:34} {records:6} records {int(run.result.get('interactions', 0)):5} "
+        f"{status:6} {invocation_id:34} {records:6} records {run.result.interactions:5} "
         f"requests {run.duration_s:6.1f}s{waited}"
     )
 
@@ -35,6 +31,7 @@ def replay_lines(outcome: InvocationReplay) -> Iterator[str]:
     for problem in [*outcome.problems, *outcome.differences]:
         for i, line in enumerate(problem.splitlines()):
             yield ("    - " if i == 0 else "      ") + line
+    yield from (f"    note: {note}" for note in outcome.findings.notes())
 
 
 def _shown(path: Path, cwd: Path | None) -> str:

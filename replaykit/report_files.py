@@ -13,6 +13,7 @@ from replaykit.acceptance import SUITE_CLASSES
 from replaykit.checks import FAIL, PASS, SKIP, WARN
 from replaykit.files import write_atomic
 from replaykit.next_steps import check_hint, hints, invocation_hint
+from replaykit.replay_findings import SHOWN, ReplayFindings
 from replaykit.replayer import InvocationReplay, ReplayReport
 
 REPORT_FORMAT = 1
@@ -36,6 +37,16 @@ def suite_counts(report: ReplayReport) -> dict[str, dict[str, int]]:
     return counts
 
 
+def findings_document(findings: ReplayFindings) -> dict[str, Any]:
+    """Unplayed recorded requests and non-protocol stdout lines: a count and the first few, when there are any."""
+    out: dict[str, Any] = {}
+    if findings.unplayed:
+        out["unplayed"] = {"count": len(findings.unplayed), "requests": findings.unplayed[:SHOWN]}
+    if findings.non_protocol_lines:
+        out["non_protocol_stdout"] = {"count": findings.non_protocol_lines, "lines": findings.non_protocol_examples}
+    return out
+
+
 def report_document(report: ReplayReport) -> dict[str, Any]:
     invocations = [
         {
@@ -44,9 +55,10 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
             "problems": list(r.problems),
             "differences": list(r.differences),
             "records": len(r.run.output.records) if r.run else 0,
-            "requests": int(r.run.result.get("interactions", 0)) if r.run else 0,
+            "requests": r.run.result.interactions if r.run else 0,
             "duration_s": round(r.run.duration_s, 3) if r.run else 0.0,
         }
+        | findings_document(r.findings)
         for r in report.results
     ]
     next_hints = hints(report)

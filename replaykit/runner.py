@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from replaykit.errors import CassetteCorruptError, CassetteError, ConnectorCrashedError
 from replaykit.forkserver import SHARED_SERVER_VARIABLE, start_key
 from replaykit.messages import ConnectorOutput
+from replaykit.run_result import RunResult
 from replaykit.runtime import Job
 
 RUNNERS = ("fork", "fresh")
@@ -40,13 +41,13 @@ RUNNERS = ("fork", "fresh")
 @dataclass
 class InvocationRun:
     output: ConnectorOutput
-    result: dict[str, Any]
+    result: RunResult
     duration_s: float
     stderr_tail: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return int(self.result.get("exit_code", 3))
+        return self.result.exit_code
 
 
 # (invocation id, requests so far, records so far), called from reader threads while the connector runs
@@ -152,11 +153,11 @@ def _collect(
             if timed_out
             else "Run the connector by hand with the same command to see why it dies.",
         )
-    result = json.loads(raw.decode("utf-8"))
-    if "cassette_error" in result:
-        info = result["cassette_error"]
-        error_type = CassetteCorruptError if info.get("corrupt") else CassetteError
-        raise error_type(info["message"], path=info["path"], hint=info.get("hint"))
+    result = RunResult.from_json(raw.decode("utf-8"))
+    if result.cassette_error is not None:
+        info = result.cassette_error
+        error_type = CassetteCorruptError if info.corrupt else CassetteError
+        raise error_type(info.message, path=info.path, hint=info.hint)
     return InvocationRun(output=output, result=result, duration_s=duration, stderr_tail=stderr_tail)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from replaykit.connector import ConnectorTarget
 from replaykit.netguard import NetworkBlockedError, blocked_network  # noqa: F401 - the guard has its own module
+from replaykit.run_result import EXIT_CASSETTE_ERROR, CassetteFailure, CloseRequest, Miss, RunResult
 
 _PREIMPORT = (
     "pydantic.v1",
@@ -186,7 +187,7 @@ def _wall_seconds() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
-def run_job(job: Job) -> dict[str, Any]:
+def run_job(job: Job) -> RunResult:
     """Run one invocation in this process; returns the facts for the result pipe."""
     from replaykit import _vcr
     from replaykit.clock import SleepStats, disable_client_rate_limits, frozen_clock, parse_instant
@@ -233,34 +234,30 @@ def run_job(job: Job) -> dict[str, Any]:
         started = _wall_seconds()
         exit_code = _call(entry, job.args)
         connector_s = _wall_seconds() - started
-    result: dict[str, Any] = {
-        "exit_code": exit_code,
-        "connector_s": round(connector_s, 4),
-        "sleep": stats.as_dict(),
-        "blocked_connections": blocked,
-        "repeats": cassette.repeats,
-    }
+    result = RunResult(
+        exit_code=exit_code,
+        connector_s=round(connector_s, 4),
+        sleep=stats.summary(),
+        blocked_connections=blocked,
+    )
     if replay:
         recorded = cassette.recorded_requests
-        result["interactions"] = len(recorded)
-        result["unplayed"] = cassette.unplayed
-        result["misses"] = [
-            {
-                "request": miss.describe(),
-                "closest": [
-                    {"request": c.request.describe(), "differences": list(c.differences)}
-                    for c in closest_requests(miss, recorded)
-                ],
-            }
+        result.interactions = len(recorded)
+        result.unplayed = [request.describe() for request in cassette.unplayed]
+        result.misses = [
+            Miss(
+                miss.describe(),
+                [CloseRequest(c.request.describe(), list(c.differences)) for c in closest_requests(miss, recorded)],
+            )
             for miss in _unique(cassette.misses)
         ]
     else:
         interactions = [_vcr.scrub_interaction(i, scrubber) for i in cassette.data]
         written = _vcr.save_cassette(cassette_path, _vcr.CassetteData(interactions, dict(job.metadata)))
-        result["cassette"] = written.name
-        result["interactions"] = len(interactions)
+        result.cassette = written.name
+        result.interactions = len(interactions)
         # Back to the parent through the result pipe (never a file), to scrub records, states and files.
-        result["learned"] = [[s.name, s.value] for s in learned]
+        result.learned = [(s.name, s.value) for s in learned]
     return result
 
 
@@ -276,31 +273,20 @@ def _unique(misses: list[Any]) -> list[Any]:
 
 def run_main(job: Job) -> int:
     """Run ``job``, write its result to the job's result pipe; the exit code of the process."""
-    from replaykit.errors import CassetteError
+    from replaykit.errors import CassetteCorruptError, CassetteError
 
     try:
         result = run_job(job)
     except CassetteError as exc:  # the parent raises it again: a bad file is a usage error, not a diff
-        result = {
-            "exit_code": 2,
-            "cassette_error": {
-                "message": exc.message,
-                "hint": exc.hint,
-                "path": exc.path,
-                "corrupt": type(exc).__name__ == "CassetteCorruptError",
-            },
-        }
+        failure = CassetteFailure(exc.message, exc.path, exc.hint, isinstance(exc, CassetteCorruptError))
+        result = RunResult(exit_code=EXIT_CASSETTE_ERROR, cassette_error=failure)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent through the result pipe
-        result = {
-            "exit_code": 3,
-            "runtime_error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(limit=8),
-        }
+        result = RunResult(runtime_error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(limit=8))
     with os.fdopen(job.result_fd, "w", encoding="utf-8") as pipe:
-        pipe.write(json.dumps(result, sort_keys=True))
+        pipe.write(result.to_json())
     sys.stdout.flush()
     sys.stderr.flush()
-    return int(result["exit_code"])
+    return result.exit_code
 
 
 def main() -> int:

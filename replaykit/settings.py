@@ -37,6 +37,7 @@ class Settings:
     volatile_state_fields: frozenset[str] = frozenset({"lookback_window"})
     volatile_record_fields: VolatileRecordFields = field(default_factory=VolatileRecordFields)
     strict: bool = False
+    allow_unplayed_interactions: bool = True  # False: a recorded request the replay never sent fails it
     runner: str = "fork"
     jobs: int = 0  # 0: one per CPU core
     warm_modules: tuple[str, ...] = ()
@@ -72,6 +73,10 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "strict": (
         (bool,),
         "replay checks compare whole expected records and incremental cursors (replay is deterministic)",
+    ),
+    "allow_unplayed_interactions": (
+        (bool,),
+        "false: replay fails when a recorded request is never sent (by default it is a note)",
     ),
     "runner": ((str,), "how invocations run: 'fork' (from a warm parent, the default) or 'fresh' (a new process each)"),
     "jobs": ((int,), "invocations run at once by replay (default 0: one per CPU core)"),
@@ -176,6 +181,7 @@ def resolve_settings(cwd: Path, overrides: Mapping[str, Any] | None = None) -> S
         volatile_state_fields=frozenset(merged.get("volatile_state_fields", ["lookback_window"])),
         volatile_record_fields=parse_volatile_record_fields(merged.get("volatile_record_fields", []), source),
         strict=bool(merged.get("strict", False)),
+        allow_unplayed_interactions=bool(merged.get("allow_unplayed_interactions", True)),
         runner=str(merged.get("runner", "fork")),
         jobs=int(merged.get("jobs", 0)),
         warm_modules=tuple(merged.get("warm_modules", ())),

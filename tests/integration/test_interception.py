@@ -14,7 +14,7 @@ import pytest
 
 from conftest import TEST_KEY, make_connector
 from demo_api import DemoAPI
-from replaykit._vcr import key_of, load_cassette
+from replaykit._vcr import load_cassette
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import resolve_connector
 from replaykit.runner import ForkRunner, InvocationRun, Runner, run_invocation
@@ -92,12 +92,11 @@ def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, 
     instant = load_cassette(cassette).metadata["recorded_at"]
     replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, replayed.stderr_tail
-    assert replayed.result["misses"] == []
-    assert replayed.result["blocked_connections"] == []
-    # Only extra copies of identical requests may stay unplayed: the CDK's requests_cache serves a repeated
-    # parent page from its cache or from the network depending on thread timing, live and at replay alike.
-    keys = [key_of(request) for request, _ in load_cassette(cassette).interactions]
-    assert replayed.result["unplayed"] <= len(keys) - len(set(keys))
+    assert replayed.result.misses == []
+    assert replayed.result.blocked_connections == []
+    # Every recorded request is sent again (extra copies of an identical request may stay unplayed: the CDK's
+    # requests_cache serves a repeated parent page from its cache or the network depending on thread timing).
+    assert replayed.result.unplayed == []
     assert len(demo_api.access_log) == before
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, result.output.records))
 
@@ -112,17 +111,14 @@ def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: D
     statuses = [r["status"]["code"] for _, r in load_cassette(cassette).interactions]
     assert statuses.count(429) == 1
     assert statuses.count(500) == 1
-    assert recorded_run.result["sleep"]["performed_s"] >= 2.0  # the live recording really waited
+    assert recorded_run.result.sleep.performed_s >= 2.0  # the live recording really waited
 
     replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, replayed.stderr_tail
-    sleep = replayed.result["sleep"]
-    print(
-        f"\nbackoff at replay: {sleep['calls']} waits, {sleep['requested_s']} s requested, "
-        f"{sleep['performed_s']} s performed"
-    )
-    assert sleep["requested_s"] >= 2.0  # the connector asked to wait as it did live...
-    assert sleep["performed_s"] < 1.0  # ...and replay did not
+    sleep = replayed.result.sleep
+    print(f"\nbackoff at replay: {sleep.calls} waits, {sleep.requested_s} s requested, {sleep.performed_s} s performed")
+    assert sleep.requested_s >= 2.0  # the connector asked to wait as it did live...
+    assert sleep.performed_s < 1.0  # ...and replay did not
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))
 
 
@@ -156,8 +152,8 @@ def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoA
     assert result.exit_code == 0
     text = cassette.read_text()
     assert TEST_KEY not in text
-    assert text.count("**REDACTED:api_key**") >= 2 * result.result["interactions"]  # header + query
-    assert Secret("api_key", TEST_KEY).value not in json.dumps(result.result)
+    assert text.count("**REDACTED:api_key**") >= 2 * result.result.interactions  # header + query
+    assert Secret("api_key", TEST_KEY).value not in result.result.to_json()
 
 
 def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -> None:
@@ -181,6 +177,6 @@ def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -
     assert recorded_run.duration_s >= 3.0  # ~20 requests at 4 per second: the budget really throttled
     manifest.write_text(budget(1, "PT1H"))
     replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
-    assert replayed.exit_code == 0, json.dumps(replayed.result.get("misses"), indent=1) + replayed.stderr_tail
-    assert replayed.result["sleep"]["calls"] == 0
+    assert replayed.exit_code == 0, str(replayed.result.misses) + replayed.stderr_tail
+    assert replayed.result.sleep.calls == 0
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))

@@ -145,7 +145,7 @@ def test_fresh_and_warm_runners_give_the_same_output(tmp_path: Path) -> None:
     # the concurrent CDK's record order depends on thread timing, in either runner; the multiset does not
     assert sorted(map(json.dumps, forked.output.records)) == sorted(map(json.dumps, fresh.output.records))
     assert forked.output.summary() == fresh.output.summary()
-    assert forked.result["connector_s"] > 0  # the floor of the speed benchmark is measured in the child
+    assert forked.result.connector_s > 0  # the floor of the speed benchmark is measured in the child
 
 
 def test_commands_share_one_warm_server_only_when_they_agree_on_the_start_up(

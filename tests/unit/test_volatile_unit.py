@@ -13,6 +13,7 @@ from replaykit.determinism import compare_replays
 from replaykit.errors import ConfigError
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
+from replaykit.run_result import RunResult
 from replaykit.runner import InvocationRun
 from replaykit.settings import resolve_settings
 from replaykit.snapshots import render_expected_records
@@ -90,7 +91,7 @@ def _run(records: list[dict[str, object]], stream: str = "users") -> InvocationR
     output = ConnectorOutput()
     for data in records:
         output.add_line(json.dumps({"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 1}}))
-    return InvocationRun(output=output, result={"exit_code": 0}, duration_s=0.1)
+    return InvocationRun(output=output, result=RunResult(exit_code=0), duration_s=0.1)
 
 
 def test_two_replays_that_agree_or_disagree() -> None:
@@ -104,7 +105,7 @@ def test_two_replays_that_agree_or_disagree() -> None:
     assert other.fields == ["users.n"]
     assert 'field n changed in 1 record(s), e.g. id 2: "b" -> "c"' in other.difference()
     broken = _run([])
-    broken.result = {"runtime_error": "boom"}
+    broken.result = RunResult(runtime_error="boom")
     assert not compare_replays(invocation, first, broken).judged
 
 

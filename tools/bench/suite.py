@@ -37,7 +37,7 @@ def floor_parts() -> tuple[float, float, int]:
     from replaykit.settings import resolve_settings
 
     report = replay(resolve_settings(ROOT, {"jobs": 1}), cwd=ROOT)
-    work = sum(float(r.run.result.get("connector_s", 0.0)) for r in report.results if r.run is not None)
+    work = sum(r.run.result.connector_s for r in report.results if r.run is not None)
     one_import = wall([sys.executable, "-c", "import replaykit.forkserver as f; f.warm_up()"])
     return work, one_import, len(report.results)
 
