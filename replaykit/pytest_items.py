@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from replaykit.acceptance import SUITE_CLASSES
-from replaykit.checks import FAIL, SKIP, WARN, CheckResult
+from replaykit.checks import SKIP, CheckResult
 from replaykit.checks.registry import PlannedCheck, outcomes
 from replaykit.errors import ReplaykitError
 from replaykit.replay_outline import replay_outline
@@ -217,16 +217,17 @@ def check_outcome(checks: list[CheckResult]) -> None:
     """The item of a planned check: its result, then those shown with it (named), failing if any failed."""
     if not checks:
         return
-    failed = [c for c in checks if c.status == FAIL]
-    for check in checks:
-        if check.status == WARN:  # CAT passes it: shown in pytest's warnings summary, never a failure
-            named = check.message if check is checks[0] else f"{check.node_id}: {check.message}"
-            warnings.warn(CheckWarning(named), stacklevel=1)
-    if failed:
+    from replaykit.report_model import checks_summary
+
+    summary = checks_summary(checks)
+    for check in summary.warnings:  # CAT passes them: shown in pytest's warnings summary, never a failure
+        named = check.message if check is checks[0] else f"{check.node_id}: {check.message}"
+        warnings.warn(CheckWarning(named), stacklevel=1)
+    if summary.failed:
         from replaykit.next_steps import check_hint
 
         lines: list[str] = []
-        for check in failed:
+        for check in summary.failed:
             lines.append(check.message if check is checks[0] else f"{check.node_id}: {check.message}")
             lines.extend([*check.details[1:], f"Hint: {check_hint(check).text}"])
         raise CheckFailedError("\n".join(lines))
@@ -235,16 +236,19 @@ def check_outcome(checks: list[CheckResult]) -> None:
 
 
 def invocation_outcome(outcome: InvocationReplay, report: ReplayReport) -> None:
-    if not outcome.passed:
-        from replaykit.next_steps import invocation_hint
+    from replaykit.report_model import invocation_outcome as modelled
 
-        hint = invocation_hint(outcome, report)
-        lines = [*outcome.problems, *outcome.differences, *([f"Hint: {hint.text}"] if hint else [])]
+    found = modelled(outcome, report)
+    if not found.passed:
+        hint = found.hint
+        lines = [*found.problems, *found.differences, *([f"Hint: {hint.text}"] if hint else [])]
         raise CheckFailedError("\n".join(lines).replace("replay --update`", f"replay --update` {UPDATE_HINT}"))
 
 
 def snapshot_outcome(report: ReplayReport) -> None:
-    if report.updated or all(c.status in ("unchanged", "unused") for c in report.snapshots):
+    from replaykit.report_model import report_model
+
+    if report_model(report).snapshots_pass:
         return
     from replaykit.report import snapshot_lines
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from replaykit.checks import FAIL, CheckResult
+from replaykit.checks import CheckResult
 from replaykit.failures import InvocationFailure
-from replaykit.next_steps import hints, update_lines
+from replaykit.next_steps import update_lines
 from replaykit.recorder import RecordResult
 from replaykit.replayer import InvocationReplay, ReplayReport
+from replaykit.report_model import checks_summary, progress_status, report_model, snapshot_counts
 from replaykit.runner import InvocationRun
 
 
@@ -26,8 +27,7 @@ def invocation_line(invocation_id: str, run: InvocationRun | None, status: str) 
 
 
 def replay_lines(outcome: InvocationReplay) -> Iterator[str]:
-    status = "FAILED" if outcome.problems else "DIFF" if outcome.differences and not outcome.updated else "ok"
-    yield invocation_line(outcome.invocation.id, outcome.run, status)
+    yield invocation_line(outcome.invocation.id, outcome.run, progress_status(outcome))
     for problem in [*outcome.problems, *outcome.differences]:
         for i, line in enumerate(problem.splitlines()):
             yield ("    - " if i == 0 else "      ") + line
@@ -44,10 +44,7 @@ def _shown(path: Path, cwd: Path | None) -> str:
 
 
 def snapshot_lines(report: ReplayReport, cwd: Path | None = None) -> Iterator[str]:
-    counts = {
-        status: sum(1 for c in report.snapshots if c.status == status)
-        for status in ("unchanged", "updated", "created", "unused")
-    }
+    counts = snapshot_counts(report)
     if report.snapshots:
         verb = "written" if report.updated else "compared"
         yield "snapshots " + verb + ": " + ", ".join(f"{n} {status}" for status, n in counts.items())
@@ -78,11 +75,9 @@ def checks_table(checks: list[CheckResult], verbose: bool = False) -> Iterator[s
         return
     yield "acceptance checks:"
     yield f"  {'suite':20} {'passed':>6} {'failed':>6} {'skipped':>7} {'warning':>7}"
-    suites = list(dict.fromkeys(c.suite for c in checks))
-    for suite in suites:
-        of = [c for c in checks if c.suite == suite]
-        counts = [sum(1 for c in of if c.status == s) for s in ("passed", "failed", "skipped", "warning")]
-        yield f"  {suite:20} {counts[0]:6} {counts[1]:6} {counts[2]:7} {counts[3]:7}"
+    summary = checks_summary(checks)
+    for suite, row in summary.suites.items():
+        yield f"  {suite:20} {row['passed']:6} {row['failed']:6} {row['skipped']:7} {row['warning']:7}"
     if verbose:
         for check in checks:
             marker = " (strict-only)" if check.strict_only else ""
@@ -91,23 +86,14 @@ def checks_table(checks: list[CheckResult], verbose: bool = False) -> Iterator[s
             if check.status in ("failed", "warning"):
                 yield from (f"    {d}" for d in check.details[1:16])
         return
-    for status in ("warning", "failed"):
-        for check in [c for c in checks if c.status == status]:
+    for status, shown_checks in (("warning", summary.warnings), ("failed", summary.failed)):
+        for check in shown_checks:
             marker = " (strict-only)" if check.strict_only else ""
             yield f"  {status.upper()} {check.node_id}{marker}: {check.message}"
             yield from (f"    {d}" for d in check.details[1:16])
-    reasons: dict[str, list[str]] = {}
-    for check in checks:
-        if check.status == "skipped":
-            reasons.setdefault(check.message or "no reason given", []).append(check.node_id)
-    for reason, ids in reasons.items():
+    for reason, ids in summary.skipped.items():
         shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
         yield f"  skipped {len(ids)}: {reason} ({shown})"
-
-
-def hint_lines(report: ReplayReport) -> Iterator[str]:
-    for hint in hints(report):
-        yield f"Hint ({hint.kind}): {hint.text}"
 
 
 def replay_summary(
@@ -118,25 +104,23 @@ def replay_summary(
     yield from failure_table([r.failure for r in report.results if r.failure is not None], len(report.results))
     yield from check_lines(report, verbose)
     yield from snapshot_lines(report, cwd)
-    total = len(report.results)
-    problems = [r for r in report.results if r.problems]
-    differing = [r for r in report.results if r.differences]
-    changed = [c for c in report.snapshots if c.status in ("updated", "created")]
-    failed_checks = [c for c in report.checks if c.status == "failed"]
+    model = report_model(report)
+    total = len(model.invocations)
+    failed_checks = model.checks.failed
     if update or report.updated:  # what --update fixed, and what still fails and why
         yield from update_lines(report)
     if failed_checks:
         yield f"acceptance checks FAILED: {len(failed_checks)} of {len(report.checks)}"
-    if problems:
-        yield f"replay FAILED: {len(problems)} of {total} invocation(s) cannot be replayed from their recording"
-    elif not report.updated and (differing or changed):
+    if model.cannot_replay:
+        yield f"replay FAILED: {model.cannot_replay} of {total} invocation(s) cannot be replayed from their recording"
+    elif not report.updated and (model.differing or model.changed_snapshots):
         yield (
-            f"replay FAILED: {len(differing)} of {total} invocation(s) and {len(changed)} snapshot file(s) "
+            f"replay FAILED: {model.differing} of {total} invocation(s) and {model.changed_snapshots} snapshot file(s) "
             "differ from the recording"
         )
     elif not failed_checks and not report.updated:
         yield f"replay passed: {total} invocation(s) matched their recording ({report.cassette_dir})"
-    yield from hint_lines(report)
+    yield from (f"Hint ({hint.kind}): {hint.text}" for hint in model.hints)
 
 
 def failure_table(failures: list[InvocationFailure], total: int) -> Iterator[str]:
@@ -163,7 +147,7 @@ def record_summary(result: RecordResult, verbose: bool = False) -> Iterator[str]
     total = len(result.index.invocations) + sum(1 for f in result.failures if not f.recorded)
     yield from failure_table(result.failures, total)
     yield from checks_table(result.checks, verbose)
-    failed_checks = sum(1 for c in result.checks if c.status == FAIL)
+    failed_checks = len(checks_summary(result.checks).failed)
     if failed_checks:
         yield f"acceptance checks FAILED: {failed_checks} of {len(result.checks)}"
     if not result.swapped:

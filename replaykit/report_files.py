@@ -10,31 +10,15 @@ from typing import Any
 
 from replaykit import __version__
 from replaykit.acceptance import SUITE_CLASSES
-from replaykit.checks import FAIL, PASS, SKIP, WARN
+from replaykit.checks import FAIL, SKIP, WARN
 from replaykit.files import write_atomic
-from replaykit.next_steps import check_hint, hints, invocation_hint
+from replaykit.next_steps import check_hint
 from replaykit.replay_findings import SHOWN, ReplayFindings
-from replaykit.replayer import InvocationReplay, ReplayReport
+from replaykit.replayer import ReplayReport
+from replaykit.report_model import report_model
 
 REPORT_FORMAT = 1
 SCHEMA_PATH = Path(__file__).parent / "schemas" / f"replay-report-{REPORT_FORMAT}.json"
-
-
-def invocation_status(outcome: InvocationReplay) -> str:
-    if outcome.problems:
-        return "failed"
-    if outcome.differences:
-        return "updated" if outcome.updated else "differs"
-    return "passed"
-
-
-def suite_counts(report: ReplayReport) -> dict[str, dict[str, int]]:
-    """passed / failed / skipped per suite, in the order the suites ran (the terminal table's numbers)."""
-    counts: dict[str, dict[str, int]] = {}
-    for check in report.checks:
-        row = counts.setdefault(check.suite, {PASS: 0, FAIL: 0, SKIP: 0, WARN: 0})
-        row[check.status] += 1
-    return counts
 
 
 def findings_document(findings: ReplayFindings) -> dict[str, Any]:
@@ -48,38 +32,31 @@ def findings_document(findings: ReplayFindings) -> dict[str, Any]:
 
 
 def report_document(report: ReplayReport) -> dict[str, Any]:
+    model = report_model(report)
     invocations = [
         {
-            "id": r.invocation.id,
-            "status": invocation_status(r),
-            "problems": list(r.problems),
-            "differences": list(r.differences),
-            "records": len(r.run.output.records) if r.run else 0,
-            "requests": r.run.result.interactions if r.run else 0,
-            "duration_s": round(r.run.duration_s, 3) if r.run else 0.0,
+            "id": o.id,
+            "status": o.status,
+            "problems": o.problems,
+            "differences": o.differences,
+            "records": o.records,
+            "requests": o.requests,
+            "duration_s": round(o.duration_s, 3) if o.duration_s is not None else 0.0,
         }
         | findings_document(r.findings)
-        for r in report.results
+        for o, r in zip(model.invocations, report.results, strict=True)
     ]
-    next_hints = hints(report)
-    by_status: dict[str, int] = {}
-    for outcome in report.results:
-        status = invocation_status(outcome)
-        by_status[status] = by_status.get(status, 0) + 1
     return {
         "format": REPORT_FORMAT,
         "tool": "replaykit",
         "version": __version__,
         "cassette_dir": str(report.cassette_dir),
-        "passed": report.passed,
+        "passed": model.passed,
         "updated": report.updated,
         "summary": {
-            "checks": suite_counts(report),
-            "invocations": by_status,
-            "snapshots": {
-                status: sum(1 for c in report.snapshots if c.status == status)
-                for status in ("unchanged", "updated", "created", "unused")
-            },
+            "checks": model.checks.suites,
+            "invocations": model.invocation_counts,
+            "snapshots": model.snapshot_counts,
         },
         "checks": [
             {
@@ -98,8 +75,8 @@ def report_document(report: ReplayReport) -> dict[str, Any]:
         "snapshots": [{"path": str(c.path), "status": c.status, "summary": list(c.summary)} for c in report.snapshots],
         "unused_invocations": list(report.unused_invocations),
         "not_recorded": list(report.not_recorded),
-        "hint": "\n".join(h.text for h in next_hints) or None,
-        "hints": [{"kind": h.kind, "text": h.text} for h in next_hints],
+        "hint": "\n".join(h.text for h in model.hints) or None,
+        "hints": [{"kind": h.kind, "text": h.text} for h in model.hints],
     }
 
 
@@ -121,17 +98,13 @@ def junit_xml(report: ReplayReport) -> str:
         elif check.status == WARN:
             ET.SubElement(case, "system-out").text = "warning: " + "\n".join(check.details or (check.message,))
         groups.setdefault(check.suite, []).append(case)
-    for outcome in report.results:
-        case = ET.Element(
-            "testcase",
-            classname="replay",
-            name=outcome.invocation.id,
-            time=f"{outcome.run.duration_s:.3f}" if outcome.run else "0",
-        )
+    for outcome in report_model(report).invocations:
+        time = f"{outcome.duration_s:.3f}" if outcome.duration_s is not None else "0"
+        case = ET.Element("testcase", classname="replay", name=outcome.id, time=time)
         if not outcome.passed:
             lines = [*outcome.problems, *outcome.differences]
             failure = ET.SubElement(case, "failure", message=lines[0].splitlines()[0] if lines else "failed")
-            hint = invocation_hint(outcome, report)
+            hint = outcome.hint
             failure.text = "\n".join([*lines, *([f"Hint: {hint.text}"] if hint else [])])
         groups.setdefault("replay", []).append(case)
     for name, cases in groups.items():

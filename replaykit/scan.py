@@ -32,10 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from replaykit.files import dump_json, write_atomic
 from replaykit.scrub import CREDENTIAL_HEADERS, Scrubber, Secret, discover_secrets, has_placeholder
 
-BASELINE_FILE = ".replaykit-scan-baseline.json"
 ENTROPY_LIMIT = 3.5
 MIN_VALUE_LENGTH = 12
 _NOISY_PLUGINS = {"Public IP (ipv4)", "Base64 High Entropy String", "Hex High Entropy String", "Secret Keyword"}
@@ -67,7 +65,7 @@ _HINTS = {
     r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+": "hooks.slack.com",
     r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+": "xox",
 }
-_BINARY = re.compile(r"!!binary \|[-+]?\n((?:[ \t]+[A-Za-z0-9+/=]+\n)+)")
+BINARY_BLOCK = re.compile(r"!!binary \|[-+]?\n((?:[ \t]+[A-Za-z0-9+/=]+\n)+)")
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,7 @@ def _decode_binary(block: str) -> str | None:
         raw = base64.b64decode("".join(block.split()))
     except (binascii.Error, ValueError):
         return None
-    for decode in (gzip.decompress, zlib.decompress, lambda b: zlib.decompress(b, -15), _brotli, lambda b: b):
+    for decode in (gzip.decompress, zlib.decompress, lambda b: zlib.decompress(b, -15), brotli_decompress, lambda b: b):
         try:
             return decode(raw).decode("utf-8")
         except Exception:  # noqa: BLE001 - not this encoding; try the next one
@@ -204,7 +202,7 @@ def _decode_binary(block: str) -> str | None:
     return None
 
 
-def _brotli(raw: bytes) -> bytes:
+def brotli_decompress(raw: bytes) -> bytes:
     import brotli
 
     return bytes(brotli.decompress(raw))
@@ -290,7 +288,7 @@ def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> lis
             key, value = match.group(1), match.group(2)
             if "**REDACTED:" not in value and _entropy(value) >= ENTROPY_LIMIT:
                 add(keyword_at(match.start(2)), "high-entropy-value", f"high-entropy value under {key!r}", value)
-    for match in _BINARY.finditer(text):
+    for match in BINARY_BLOCK.finditer(text):
         decoded = _decode_binary(match.group(1))
         if decoded:
             for finding in scan_text(path, decoded, known, lines.of(match.start())):
@@ -331,50 +329,6 @@ def known_secrets(directory: Path, extra: Iterable[Secret] = ()) -> Scrubber:
     return scrubber
 
 
-def default_targets(cassette_dir: Path, expected: Path | None) -> list[Path]:
-    """Everything replaykit writes for one connector: the cassette directory (cassettes, index, replay config,
-    state snapshots), the expected records, and what an interrupted command may have left beside them."""
-    from replaykit.commit import journal_of, previous_of, staged_of, staging_prefix
-    from replaykit.errors import UsageError
-
-    if not cassette_dir.is_dir():
-        raise UsageError(
-            f"cannot scan {cassette_dir}: no such cassette directory",
-            hint="Record first, set cassette_dir in [tool.replaykit], or name the files to scan.",
-        )
-    roots = [cassette_dir, previous_of(cassette_dir), *cassette_dir.parent.glob(staging_prefix(cassette_dir) + "*")]
-    files = [p for root in roots if root.is_dir() for p in sorted(root.rglob("*")) if p.is_file()]
-    extra = [journal_of(cassette_dir)]
-    if expected is not None:
-        extra += [expected, staged_of(expected), previous_of(expected)]
-    return files + [p for p in extra if p.is_file()]
-
-
-_CASSETTE_START = re.compile(rb"\A\s*(?:interactions:|version: 1\s)", re.M)
-
-
-def is_replaykit_file(path: Path) -> bool:
-    """Whether ``path`` is something replaykit writes (the pre-commit hook passes every YAML / JSON file, since a
-    cassette directory can be anywhere): a cassette (by its content), an index / replay config / state snapshot
-    beside one, expected records, or a staging / previous / staged leftover."""
-    name = path.name
-    if "expected_records" in name or name.endswith((".staged", ".commit.json")):
-        return True
-    if any(part.startswith(".") and (".staging-" in part or part.endswith(".previous")) for part in path.parts):
-        return True
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        return True  # unreadable: let the scan report it
-    if path.suffix in (".yaml", ".yml") and _CASSETTE_START.match(head):
-        return True
-    directory = path.parent.parent if path.parent.name == "states" else path.parent
-    return (
-        path.suffix == ".json" and (directory / "index.json").is_file() and (directory / "replay_config.json").is_file()
-    )
-
-
 def _scan_paths(paths: list[str], secrets: list[tuple[str, str]]) -> list[Finding]:
     known = Scrubber(Secret(name, value) for name, value in secrets)
     findings: list[Finding] = []
@@ -409,89 +363,3 @@ def scan_files(files: Iterable[Path], known: Scrubber, baseline: set[str] | None
         found = _scan_paths(paths, secrets)
     accepted = baseline or set()
     return [f for f in found if f.rule == "known-secret" or f.fingerprint not in accepted]
-
-
-def load_baseline(path: Path) -> set[str]:
-    """Fingerprints of accepted findings (a hash of rule and value: the baseline holds no secret)."""
-    if not path.is_file():
-        return set()
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        return {str(item["fingerprint"]) for item in data["accepted"]}
-    except (ValueError, KeyError, TypeError) as exc:
-        from replaykit.errors import ConfigError
-
-        raise ConfigError(
-            f"scan baseline {path} is malformed: {exc}",
-            hint=f"Regenerate it with `replaykit scan --write-baseline {path}`.",
-        ) from exc
-
-
-def write_baseline(path: Path, findings: list[Finding]) -> None:
-    accepted = sorted({(f.fingerprint, f.rule, Path(f.path).name) for f in findings})
-    write_atomic(
-        path,
-        dump_json(
-            {
-                "format": 1,
-                "accepted": [{"fingerprint": fp, "rule": rule, "first_seen_in": name} for fp, rule, name in accepted],
-            }
-        ),
-    )
-
-
-def fix_file(path: Path, findings: list[Finding], known: Scrubber) -> int:
-    """Replace every found value (in every encoding) by a placeholder, atomically; returns how many values."""
-    scrubber = Scrubber(known.secrets)
-    for finding in findings:
-        if finding.value:
-            name = re.sub(r"[^a-z0-9]+", "_", finding.rule.lower()).strip("_")
-            scrubber.add(Secret(name, finding.value))
-    text = path.read_text(encoding="utf-8", errors="replace")
-    fixed = scrubber.scrub_text(_BINARY.sub(lambda m: _fix_binary(m, scrubber), text))
-    if fixed != text:
-        write_atomic(path, fixed)
-    return len({f.value for f in findings if f.value}) + len(list(known.find(text)))
-
-
-_CODECS: list[tuple[str, Callable[[bytes], bytes], Callable[[bytes], bytes]]] = [
-    ("gzip", gzip.decompress, lambda b: gzip.compress(b, mtime=0)),
-    ("zlib", zlib.decompress, zlib.compress),
-    ("deflate", lambda b: zlib.decompress(b, -15), lambda b: _raw_deflate(b)),
-    ("brotli", lambda b: _brotli(b), lambda b: _brotli_compress(b)),
-    ("identity", lambda b: b, lambda b: b),
-]
-
-
-def _raw_deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(wbits=-15)
-    return compressor.compress(data) + compressor.flush()
-
-
-def _brotli_compress(data: bytes) -> bytes:
-    import brotli
-
-    return bytes(brotli.compress(data))
-
-
-def _fix_binary(match: re.Match[str], scrubber: Scrubber) -> str:
-    """A ``!!binary`` body with its secrets replaced: decoded, decompressed, scrubbed, compressed the same way."""
-    block = match.group(1)
-    try:
-        raw = base64.b64decode("".join(block.split()))
-    except (binascii.Error, ValueError):
-        return match.group(0)
-    for _, decompress, compress in _CODECS:
-        try:
-            plain = decompress(raw)
-            plain.decode("utf-8")
-        except Exception:  # noqa: BLE001 - not this encoding; try the next one
-            continue
-        scrubbed = scrubber.scrub_bytes(plain)
-        if scrubbed == plain:
-            return match.group(0)
-        indent = block[: len(block) - len(block.lstrip(" \t"))]
-        lines = base64.encodebytes(compress(scrubbed)).decode("ascii").splitlines()
-        header = match.group(0)[: match.start(1) - match.start(0)]
-        return header + "".join(f"{indent}{line}\n" for line in lines)
-    return match.group(0)

@@ -11,10 +11,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHELLS = {"cli", "__main__", "__init__", "pytest_plugin", "pytest_items"}
-# The shells around the core: the CLI (also the pre-commit hook's entry, `replaykit scan --hook`) and the pytest
-# plugin (its hooks, and the collectors and items it loads once --replaykit is on). Nothing else may import them.
-SHELL_MODULES = ("replaykit.cli", "replaykit.__main__", "replaykit.pytest_plugin", "replaykit.pytest_items")
+SHELLS = {"cli", "cli_parser", "cli_render", "__main__", "__init__", "pytest_plugin", "pytest_items"}
+# The shells around the core: the CLI (its entry, parser and rendering; also the pre-commit hook's entry,
+# `replaykit scan --hook`) and the pytest plugin (its hooks, and the collectors and items it loads once --replaykit
+# is on). Nothing else may import them.
+SHELL_MODULES = (
+    "replaykit.cli",
+    "replaykit.cli_parser",
+    "replaykit.cli_render",
+    "replaykit.__main__",
+    "replaykit.pytest_plugin",
+    "replaykit.pytest_items",
+)
 SHELL_ONLY = ("pytest", "_pytest", "xdist", "argparse", "rich", *SHELL_MODULES)
 CORE = sorted(p.stem for p in (ROOT / "replaykit").glob("*.py") if p.stem not in SHELLS)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from conftest import ROOT, all_text, run_replaykit
 from demo_api import DEFAULT_KEY
@@ -42,3 +44,25 @@ def test_committed_cassettes_hold_no_demo_key() -> None:
     text = all_text(ROOT / "cassettes")
     assert DEFAULT_KEY not in text
     assert "**REDACTED:api_key**" in text
+
+
+def _masked(text: str) -> str:
+    """A report with what changes run to run masked: durations, the repository's path, the version."""
+    text = text.replace(str(ROOT), "<root>")
+    text = re.sub(r"\d+\.\ds$", "<s>", text, flags=re.M)  # the duration closing an invocation line
+    text = re.sub(r'"duration_s": [\d.]+', '"duration_s": 0', text)
+    text = re.sub(r'time="[\d.]+"', 'time="0"', text)
+    return re.sub(r'"version": "[^"]*"', '"version": "<version>"', text)
+
+
+def test_committed_demo_reports_are_the_committed_ones(tmp_path: Path) -> None:
+    """The text, JSON and JUnit reports of the committed demo's replay, byte for byte (durations masked): the
+    report model and its renderers keep every output as it was."""
+    json_path, junit_path = tmp_path / "report.json", tmp_path / "junit.xml"
+    proc = run_replaykit(["replay", "--json", str(json_path), "--junit-xml", str(junit_path)], cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = "".join(line + "\n" for line in proc.stdout.splitlines() if not line.startswith("wrote "))
+    golden = ROOT / "tests" / "fixtures" / "demo_reports"
+    assert _masked(text) == (golden / "replay.txt").read_text()
+    assert _masked(json_path.read_text()) == (golden / "report.json").read_text()
+    assert _masked(junit_path.read_text()) == (golden / "junit.xml").read_text()

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_replaykit
-from replaykit.scan import is_replaykit_file
+from replaykit.scan_policy import is_replaykit_file
 
 DEMO = ROOT / "cassettes" / "source-demo"
 # Planted values, assembled at run time so that this file holds none of them whole.
@@ -130,7 +130,8 @@ def test_the_hook_picks_what_replaykit_writes_wherever_it_is(tmp_path: Path, rel
 
 @pytest.mark.parametrize("style", ['"', "'", None])
 def test_a_pem_header_folded_across_yaml_lines_is_found_and_fixed(tmp_path: Path, style: str | None) -> None:
-    from replaykit.scan import fix_file, scan_text
+    from replaykit.scan import scan_text
+    from replaykit.scan_fix import fix_file
     from replaykit.scrub import Scrubber
 
     path = tmp_path / "c.yaml"
