@@ -6,11 +6,8 @@ recording that fails or is killed leaves the previous cassettes, index and expec
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,59 +16,36 @@ from typing import Any
 import yaml
 
 from replaykit import __version__, commit
-from replaykit import invocation_ids as ids
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
-from replaykit.clock import format_instant, now_whole_second
 from replaykit.config_paths import check_paths
-from replaykit.connector import ConnectorTarget, resolve_connector
+from replaykit.connector import ConnectorTarget
 from replaykit.errors import (
-    ConnectorCrashedError,
-    MissingInputError,
-    RecordingError,
     ReplaykitError,
     SecretLeakError,
-    UsageError,
 )
-from replaykit.failures import InvocationFailure, describe_failure, judge
+from replaykit.failures import InvocationFailure
 from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
-from replaykit.invocation_ids import BadCatalog, Discovered, Role, StateAfter
+from replaykit.invocation_ids import Role
 from replaykit.invocations import Invocation, InvocationIndex, load_index
-from replaykit.messages import ConnectorOutput, state_input_from
 from replaykit.plan import (
-    PlannedInvocation,
-    bad_catalog,
     build_plan,
-    configured_catalog_from,
     expected_records_path,
-    full_refresh_only_catalog,
-    incremental_only_catalog,
     load_acceptance_config,
 )
 from replaykit.preflight import check_record_targets
-from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
-from replaykit.runtime import Job
+from replaykit.recording_session import RecordingSession, RecordProgress
+from replaykit.runner import LiveCallback, open_runner
 from replaykit.scrub import (
-    MIN_NUMERIC_LENGTH,
-    MIN_SECRET_LENGTH,
     Scrubber,
-    Secret,
-    discover_secrets,
     scrub_config,
-    unsafe_secret_fields,
 )
-from replaykit.secret_sources import PUBLIC_HINT, PublicConfigs
 from replaykit.settings import Settings
-from replaykit.slices import select_states, state_input
 from replaykit.snapshots import desired_snapshots
-from replaykit.state_files import load_state_file
 from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
 REPLAY_CONFIG = "replay_config.json"
-
-# (planned invocation, its run, its failure if it did not go as the checks expect) -> None; after each invocation
-RecordProgress = Callable[[PlannedInvocation, InvocationRun | None, InvocationFailure | None], None]
 
 
 @dataclass
@@ -89,23 +63,6 @@ class RecordResult:
     @property
     def passed(self) -> bool:
         return self.swapped and not self.failures and not any(c.status == FAIL for c in self.checks)
-
-
-def read_json_file(path: Path, what: str) -> Any:
-    if not path.is_file():
-        raise UsageError(
-            f"{what} {path} does not exist",
-            hint="Create it (the connector's secrets/config.json.example shows the shape) or pass --config PATH.",
-        )
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(
-            f"{what} {path} cannot be read: {exc.strerror}", hint=f"Make it readable: chmod u+r {path}"
-        ) from exc
-    except ValueError as exc:
-        # The message of a JSON error holds no value from the file, only a position.
-        raise UsageError(f"{what} {path} is not valid JSON: {exc}", hint="Fix the JSON syntax.") from exc
 
 
 def versions(target: ConnectorTarget) -> dict[str, str]:
@@ -137,260 +94,6 @@ def verify_no_secrets(directory: Path, scrubber: Scrubber) -> None:
             )
 
 
-class _Recording:
-    def __init__(
-        self, settings: Settings, config_path: Path, progress: RecordProgress | None, live: LiveCallback | None
-    ) -> None:
-        self.settings = settings
-        self.progress = progress
-        self.live = live
-        self.target = resolve_connector(settings.connector_dir, settings.connector_command)
-        self.main_config = config_path
-        self.configs: dict[Path, dict[str, Any]] = {}
-        self.outputs: dict[str, ConnectorOutput] = {}
-        self.catalogs: dict[str, dict[str, Any] | None] = {}
-        self.scrubber = Scrubber()
-        self.public = PublicConfigs(settings.connector_dir, config_path)
-        self.last_instant: dt.datetime | None = None
-        self.runner: Runner | None = None
-        self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
-        self.failures: list[InvocationFailure] = []
-
-    def config(self, path: Path | None) -> dict[str, Any] | None:
-        if path is None:
-            return None
-        if path not in self.configs:
-            what = "config file" if path == self.main_config else "config file named in acceptance-test-config.yml"
-            value = read_json_file(path, what)
-            if not isinstance(value, dict):
-                raise UsageError(f"{what} {path} must hold a JSON object", hint="Fix the config file.")
-            self.configs[path] = value
-        return self.configs[path]
-
-    def learn_secrets(self, spec: dict[str, Any] | None, plan: list[PlannedInvocation]) -> None:
-        """Know every secret of every config; one too short to scrub safely stops the recording (exit 2)."""
-        connection_spec = (spec or {}).get("connectionSpecification")
-        paths = dict.fromkeys(p.config_path for p in plan if p.config_path is not None)
-        for path in (p for p in paths if not self.public.source(p).secret):  # committed: public, never refused
-            self.public.add(path, self.config(path) or {}, connection_spec, self.settings.secrets)
-        for path in (p for p in paths if self.public.source(p).secret):
-            config = self.config(path) or {}
-            unsafe = unsafe_secret_fields(config, connection_spec, self.settings.secrets)
-            if unsafe:
-                source = self.public.source(path)
-                raise UsageError(
-                    f"secret field {unsafe[0]!r} of {path} ({source.why}) is too short to be scrubbed safely "
-                    f"(at least {MIN_SECRET_LENGTH} characters, {MIN_NUMERIC_LENGTH} when only digits); nothing "
-                    "was recorded" + (f" (also: {', '.join(repr(u) for u in unsafe[1:])})" if len(unsafe) > 1 else ""),
-                    hint="Record with a longer credential (a sandbox one): replacing so short a value everywhere "
-                    "would rewrite ordinary text, and leaving it would put it in the cassettes."
-                    + (PUBLIC_HINT if source.why != "the --config file" else ""),
-                )
-            for secret in discover_secrets(config, connection_spec, self.settings.secrets):
-                self.scrubber.add(secret)
-
-    def scrubbed_config(self, path: Path | None, config: dict[str, Any] | None) -> dict[str, Any] | None:
-        """The scrubbed config, one object per config file (and per set of known secrets), not one per invocation."""
-        if config is None or path is None:
-            return None
-        key = (path, len(self.scrubber.secrets))
-        if key not in self._scrubbed:
-            self._scrubbed[key] = scrub_config(config, self.scrubber)
-        return self._scrubbed[key]
-
-    def next_instant(self) -> dt.datetime:
-        now = now_whole_second()
-        if self.last_instant is not None and now <= self.last_instant:
-            now = self.last_instant + dt.timedelta(seconds=1)
-        self.last_instant = now
-        return now
-
-    def catalog_for(self, planned: PlannedInvocation) -> dict[str, Any] | None:
-        if planned.catalog is None:
-            return None
-        if isinstance(planned.catalog, BadCatalog):
-            return bad_catalog()
-        if isinstance(planned.catalog, Discovered):
-            discovered = self.outputs.get(ids.discovery().id)
-            if discovered is None or discovered.catalog is None:
-                raise MissingInputError("it needs the discovered catalog, but discover returned none")
-            catalog = configured_catalog_from(
-                discovered.catalog, incremental=planned.catalog.incremental, exclude=planned.empty_streams
-            )
-            source = "the discovered catalog"
-        else:
-            value = read_json_file(planned.catalog.path, "configured catalog")
-            if not isinstance(value, dict):
-                return None
-            catalog, source = value, str(planned.catalog.path)
-        # As CAT: incremental tests read the incremental-only catalog (the abnormal-state read without the
-        # cursor fill-in), the full-refresh test the full-refresh-only one.
-        if planned.suite == "incremental":
-            return incremental_only_catalog(catalog, source=source, fill_cursor=planned.role is not Role.ABNORMAL_STATE)
-        if planned.suite == "full_refresh":
-            return full_refresh_only_catalog(catalog)
-        return catalog
-
-    def state_for(self, planned: PlannedInvocation) -> list[dict[str, Any]] | None:
-        if planned.state is None:
-            return None
-        if isinstance(planned.state, StateAfter):
-            before = self.outputs.get(planned.state.invocation.id)
-            if before is None:
-                raise MissingInputError(f"it reads the state of {planned.state.invocation.id}, which did not run")
-            return state_input_from(before.states) or None
-        return load_state_file(planned.state.path).messages  # legacy shapes converted (record warns)
-
-    def run(
-        self,
-        planned: PlannedInvocation,
-        staging: Path,
-        scratch: Path,
-        catalog: dict[str, Any] | None = None,
-        state: list[dict[str, Any]] | None = None,
-    ) -> Invocation:
-        """Run one planned invocation live (``catalog`` / ``state`` given: instead of the planned ones)."""
-        config = self.config(planned.config_path)
-        catalog = catalog if catalog is not None else self.catalog_for(planned)
-        state = state if state is not None else self.state_for(planned)
-        inputs = scratch / planned.id
-        inputs.mkdir()
-        _, catalog_file, state_file = write_inputs(inputs, config=None, catalog=catalog, state=state)
-        instant = format_instant(self.next_instant())
-        invocation = Invocation(
-            id=planned.id,
-            suite=planned.suite,
-            command=planned.command,
-            cassette=f"{planned.id}.{self.settings.cassette_format}",
-            frozen_at=instant,
-            config=self.scrubbed_config(planned.config_path, config),
-            catalog=self.scrubber.scrub_value(catalog) if catalog else None,
-            state=self.scrubber.scrub_value(state) if state else None,
-        )
-        job = Job(
-            mode="record",
-            cassette=str(staging / invocation.cassette),
-            connector=self.target.to_dict(),
-            args=invocation.connector_args(
-                str(planned.config_path) if planned.config_path else None, catalog_file, state_file
-            ),
-            frozen_at=instant,
-            invocation=planned.id,
-            secrets=[[s.name, s.value] for s in self.scrubber.secrets],
-            public=self.public.values(self.scrubber),
-            metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
-            environment=dict(planned.environment),
-        )
-        run = run_invocation(
-            job,
-            cwd=self.settings.connector_dir,
-            timeout_s=planned.timeout_s or self.settings.timeout_seconds,
-            scrub=self.scrubber.scrub_text,
-            live=self.live,
-            runner=self.runner,
-        )
-        for name, value in run.result.learned:
-            self.scrubber.add(Secret(name, value))
-        run.stderr_tail = [self.scrubber.scrub_text(line) for line in run.stderr_tail]
-        if run.result.runtime_error is not None:
-            raise RecordingError(
-                f"invocation {planned.id} could not be recorded: " + self.scrubber.scrub_text(run.result.runtime_error),
-                details=self.scrubber.scrub_text(run.result.traceback or "").splitlines(),
-                hint="This is a replaykit problem if the connector runs fine by hand; please report it.",
-            )
-        failure = judge(
-            planned.id,
-            planned.command,
-            planned.expect,
-            exit_code=run.exit_code,
-            output=run.output,
-            stderr_tail=run.stderr_tail,
-            scrub=self.scrubber.scrub_text,
-        )
-        if failure is not None:
-            self.failures.append(failure)
-        run.output.records = self.scrubber.scrub_value(run.output.records)
-        run.output.states = self.scrubber.scrub_value(run.output.states)
-        self.outputs[planned.id] = run.output
-        self.catalogs[planned.id] = invocation.catalog
-        invocation.exit_code = run.exit_code
-        invocation.outputs = self.scrubber.scrub_value(run.output.summary())  # a status message may echo one
-        invocation.requests = run.result.interactions
-        invocation.cassette = run.result.cassette or invocation.cassette  # binary bodies: YAML
-        if self.progress is not None:
-            self.progress(planned, run, failure)
-        return invocation
-
-    def attempt(
-        self,
-        planned: PlannedInvocation,
-        staging: Path,
-        scratch: Path,
-        catalog: dict[str, Any] | None = None,
-        state: list[dict[str, Any]] | None = None,
-    ) -> Invocation | None:
-        """``run``, or None with the failure noted when the invocation cannot run or dies without a result."""
-        try:
-            return self.run(planned, staging, scratch, catalog, state)
-        except (MissingInputError, ConnectorCrashedError) as exc:
-            problem = exc.message if isinstance(exc, ConnectorCrashedError) else f"not run: {exc.message}"
-            failure = describe_failure(
-                planned.id,
-                planned.command,
-                problem,
-                exit_code=None,
-                output=None,
-                stderr_tail=[d.strip() for d in exc.details[1:]],
-                scrub=self.scrubber.scrub_text,
-            )
-            self.failures.append(failure)
-            if self.progress is not None:
-                self.progress(planned, None, failure)
-            return None
-
-    def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
-        """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
-        done: list[Invocation] = []
-        try:
-            catalog = self.catalog_for(planned) or {}
-        except MissingInputError as exc:
-            self.failures.append(
-                describe_failure(
-                    planned.id,
-                    "read",
-                    f"not run: {exc.message}",
-                    exit_code=None,
-                    output=None,
-                    stderr_tail=[],
-                    scrub=self.scrubber.scrub_text,
-                )
-            )
-            return done
-        for configured in catalog.get("streams", []):
-            if configured.get("sync_mode") != "incremental":
-                continue  # CAT reads the incremental-only catalog here
-            name = str(configured.get("stream", {}).get("name"))
-            first = PlannedInvocation(ids.slices_first(planned.key.index, name), "read", planned.config_path)
-            first_read = self.attempt(first, staging, scratch, catalog={"streams": [configured]})
-            if first_read is None:
-                continue
-            done.append(first_read)
-            states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
-            for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
-                state = state_input(checkpoint)
-                if state:
-                    key = ids.slices_state(planned.key.index, name, k)
-                    read = PlannedInvocation(key, "read", planned.config_path)
-                    invocation = self.attempt(read, staging, scratch, catalog={"streams": [configured]}, state=state)
-                    if invocation is None:
-                        continue
-                    # the checkpoints the concurrent CDK emits vary with thread timing: the count CAT expects
-                    # from this one is fixed now, with the checkpoint, for replay to check
-                    invocation.expect_min_records = int(expected)
-                    done.append(invocation)
-        return done
-
-
 def record(
     settings: Settings,
     *,
@@ -404,7 +107,7 @@ def record(
     or, with ``accept_failures``, when every failing invocation was at least recorded (replay then gives the
     same failing verdicts offline). Otherwise the previous recording is left untouched.
     """
-    session = _Recording(settings, settings.config, progress, live)
+    session = RecordingSession(settings, settings.config, progress, live)
     session.config(settings.config)  # a missing or broken --config fails before anything runs
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     if acceptance is not None:

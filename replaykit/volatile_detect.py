@@ -20,7 +20,7 @@ from replaykit.determinism import diff_runs
 from replaykit.errors import RecordingError, UsageError
 from replaykit.invocation_ids import Discovered
 from replaykit.plan import PlannedInvocation, build_plan, load_acceptance_config
-from replaykit.recorder import RecordProgress, _Recording
+from replaykit.recording_session import RecordingSession, RecordProgress
 from replaykit.runner import LiveCallback, open_runner
 from replaykit.settings import Settings
 from replaykit.snapshots import primary_keys
@@ -52,7 +52,7 @@ def detect_volatile(
     settings: Settings, *, progress: RecordProgress | None = None, live: LiveCallback | None = None
 ) -> VolatileProposal:
     """Run the basic read twice live (after the spec and discover it needs) and compare the two runs."""
-    session = _Recording(settings, settings.config, progress, live)
+    session = RecordingSession(settings, settings.config, progress, live)
     session.config(settings.config)
     acceptance = load_acceptance_config(settings.acceptance_test_config)
     if acceptance is not None:

@@ -17,7 +17,8 @@ from demo_api import DemoAPI
 from replaykit._vcr import load_cassette
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import resolve_connector
-from replaykit.runner import ForkRunner, InvocationRun, Runner, run_invocation
+from replaykit.fork_runner import ForkRunner
+from replaykit.runner import InvocationRun, Runner, run_invocation
 from replaykit.runtime import Job
 from replaykit.scrub import Secret
 

@@ -23,9 +23,10 @@ from replaykit.connector import resolve_connector
 from replaykit.errors import ConnectorCrashedError
 from replaykit.files import dump_json
 from replaykit.fingerprint import FINGERPRINT_KEY
+from replaykit.fork_runner import ForkRunner
 from replaykit.forkserver import SHARED_SERVER_VARIABLE
 from replaykit.invocations import load_index
-from replaykit.runner import ForkRunner, FreshRunner, InvocationRun, Runner, write_inputs
+from replaykit.runner import FreshRunner, InvocationRun, Runner, write_inputs
 from replaykit.runtime import Job
 
 DEMO_CASSETTES = ROOT / "cassettes" / "source-demo"

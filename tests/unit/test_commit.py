@@ -183,7 +183,7 @@ def test_an_unreadable_config_or_index_is_named_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from replaykit.invocations import load_index
-    from replaykit.recorder import read_json_file
+    from replaykit.recording_session import read_json_file
 
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "index.json").write_text("{}")
