@@ -16,9 +16,10 @@ from typing import Any
 
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
+from replaykit.primary_keys import configured_primary_keys
 from replaykit.record_diff import Scrub, StreamDiff, diff_stream
 from replaykit.runner import InvocationRun
-from replaykit.snapshots import mask_volatile, primary_keys
+from replaykit.snapshots import mask_volatile
 
 HEADING = "non-deterministic: a second replay of the same recording disagrees with the first (every request matched)"
 _POSITION = "__replaykit_position__"  # streams without a primary key: records paired by emission order
@@ -96,7 +97,7 @@ def _compare_records(
 ) -> None:
     """Per stream whose records differ: the counts, the changed fields with examples, added / removed keys."""
     one, two = digests
-    keys = primary_keys(catalog)
+    keys = configured_primary_keys(catalog)
     by_stream = (outputs[0].records_by_stream(), outputs[1].records_by_stream())
     for stream in sorted(set(one) | set(two)):
         if one.get(stream) == two.get(stream):

@@ -15,7 +15,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -275,39 +274,3 @@ def _samples(records: Iterable[Any], wanted: Counter[bytes], prepare: Callable[[
             if len(found) >= SAMPLES:
                 break
     return found
-
-
-class ExpectedRecordsError(ValueError):
-    """A line of an expected-records file that is not an Airbyte record."""
-
-
-def _expected_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise ExpectedRecordsError(f"{path} line {number}: not JSON ({exc})") from None
-            if not isinstance(record, dict) or "stream" not in record or not isinstance(record.get("data"), dict):
-                raise ExpectedRecordsError(f"{path} line {number}: not a record (needs `stream` and a `data` object)")
-            yield number, record
-
-
-def expected_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of an expected-records file, validated (ExpectedRecordsError names the bad line)."""
-    return (record for _, record in _expected_lines(path))
-
-
-def expected_streams(path: Path) -> dict[str, int]:
-    """Record count per stream of an expected-records file (JSONL of AirbyteRecordMessage), validating it."""
-    counts: Counter[str] = Counter()
-    for _, record in _expected_lines(path):
-        counts[str(record["stream"])] += 1
-    return dict(counts)
-
-
-def expected_records(path: Path, stream: str) -> Callable[[], Iterator[Any]]:
-    """A re-iterable source of one stream's expected record data, read from the file on each pass."""
-    return lambda: (r["data"] for _, r in _expected_lines(path) if str(r["stream"]) == stream)

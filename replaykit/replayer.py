@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit import commit
+from replaykit import commit, expected_records
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
@@ -27,8 +27,8 @@ from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import PlannedInvocation, build_plan, expected_records_path, load_acceptance_config
 from replaykit.preflight import check_replay_inputs
+from replaykit.primary_keys import configured_primary_keys
 from replaykit.record_diff import RecordReference
-from replaykit.records import expected_lines
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
 from replaykit.settings import Settings
@@ -38,7 +38,6 @@ from replaykit.snapshots import (
     compare_snapshots,
     desired_snapshots,
     mask_volatile,
-    primary_keys,
 )
 from replaykit.update import PendingUpdate, accept
 
@@ -113,7 +112,7 @@ def compare_outputs(
     with counts and examples, records added / removed / changed by primary key."""
     problems: list[str] = []
     by_stream = replayed.output.records_by_stream() if reference is not None else {}
-    keys = primary_keys(recorded.catalog)
+    keys = configured_primary_keys(recorded.catalog)
 
     def explained(line: str, stream: str) -> str:
         if reference is None:
@@ -176,7 +175,9 @@ def record_reference(settings: Settings) -> RecordReference | None:
         label = str(path)
 
     volatile = settings.volatile_record_fields
-    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings), volatile=volatile)
+    return RecordReference(
+        label, lambda: expected_records.data_by_stream(path), scrub=local_scrubber(settings), volatile=volatile
+    )
 
 
 def local_scrubber(settings: Settings) -> Callable[[str], str]:
@@ -191,13 +192,6 @@ def local_scrubber(settings: Settings) -> Callable[[str], str]:
         return str(scrubbers[0].scrub_text(text))
 
     return scrub
-
-
-def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = {}
-    for record in expected_lines(path):
-        grouped.setdefault(str(record["stream"]), []).append(record["data"])
-    return grouped
 
 
 def _miss_message(miss: dict[str, Any], cassette: Path, command: str) -> str:

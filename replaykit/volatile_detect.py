@@ -18,10 +18,10 @@ from replaykit.config_paths import check_paths
 from replaykit.determinism import diff_runs
 from replaykit.errors import RecordingError, UsageError
 from replaykit.plan import PlannedInvocation, build_plan, load_acceptance_config
+from replaykit.primary_keys import configured_primary_keys
 from replaykit.recorder import RecordProgress, _Recording
 from replaykit.runner import LiveCallback, open_runner
 from replaykit.settings import Settings
-from replaykit.snapshots import primary_keys
 from replaykit.volatile import SETTING, VolatileRecordFields
 
 
@@ -94,7 +94,7 @@ def detect_volatile(
         session.runner.close()
     proposal = VolatileProposal(basic.id, settings.volatile_record_fields, pyproject=_pyproject(settings))
     catalog = session.catalogs.get(basic.id)
-    keys = primary_keys(catalog)
+    keys = configured_primary_keys(catalog)
     first, second = (run.records_by_stream() for run in runs)
     for stream in sorted(set(first) | set(second)):
         old, new = ([r.get("data") or {} for r in side.get(stream, [])] for side in (first, second))
