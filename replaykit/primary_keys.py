@@ -7,12 +7,16 @@ Two rules, each for its use:
   and compares whole records by in strict mode.  A key part given as a bare string is a one-part path.
 - :func:`source_defined_primary_keys` (``source_defined_primary_key`` only): CAT's rule for its checks of
   primary-key values (``_validate_primary_keys_data_type``, the expected-records comparison).
+- :func:`configured_only_primary_keys` (the configured ``primary_key`` only): CAT's legacy full-refresh
+  comparison of two reads.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from replaykit import json_paths
 
 PkPaths = list[list[str]]
 
@@ -38,6 +42,16 @@ def configured_stream_key(configured: dict[str, Any]) -> PkPaths:
     return _paths(configured.get("primary_key") or stream.get("source_defined_primary_key"))
 
 
+def configured_only_primary_keys(catalog: dict[str, Any] | None) -> dict[str, PkPaths]:
+    """CAT's legacy full-refresh rule: per stream name, the configured ``primary_key`` only (streams without one
+    are left out)."""
+    return {
+        str(c.get("stream", {}).get("name")): _paths(c["primary_key"])
+        for c in (catalog or {}).get("streams", [])
+        if c.get("primary_key")
+    }
+
+
 def source_defined_primary_keys(configured: dict[str, Any]) -> PkPaths:
     """CAT's rule: the stream's ``source_defined_primary_key`` paths."""
     return _paths((configured.get("stream") or {}).get("source_defined_primary_key"))
@@ -45,13 +59,7 @@ def source_defined_primary_keys(configured: dict[str, Any]) -> PkPaths:
 
 def pk_values(data: Any, paths: PkPaths) -> list[Any]:
     """The value at each primary-key path of a record's data (None where a path is missing)."""
-    values = []
-    for path in paths:
-        node = data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        values.append(node)
-    return values
+    return [json_paths.get(data, path) for path in paths]
 
 
 def pk_tuple(data: Any, paths: PkPaths) -> tuple[Any, ...] | None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from replaykit.records import pk_of, record_key
+from replaykit.primary_keys import pk_text
+from replaykit.records import record_key
 from replaykit.volatile import VolatileRecordFields
 
 EXAMPLES = 3  # example value diffs shown per field path
@@ -151,7 +152,7 @@ def diff_stream(
     out = StreamDiff(stream, keyed_by)
 
     def key_of(data: Any) -> str:
-        pk = pk_of(data, paths) if paths else None
+        pk = pk_text(data, paths) if paths else None
         return pk if pk is not None else "#" + record_key(data).hex()
 
     before: dict[str, list[Any]] = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from replaykit import spellings
+from replaykit import json_paths, spellings
 
 # CAT's list (test_secret_is_properly_marked: these exact names must be marked airbyte_secret).
 CAT_SECRET_NAMES = frozenset(
@@ -310,20 +310,12 @@ def secret_field_names(spec: Mapping[str, Any] | None) -> set[str]:
     """Names of the spec properties marked ``airbyte_secret`` (at any depth, oneOf included)."""
     names: set[str] = set()
 
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            props = node.get("properties")
-            if isinstance(props, Mapping):
-                for key, sub in props.items():
-                    if isinstance(sub, Mapping) and sub.get("airbyte_secret") is True:
-                        names.add(str(key))
-            for sub in node.values():
-                walk(sub)
-        elif isinstance(node, list):
-            for sub in node:
-                walk(sub)
-
-    walk(spec or {})
+    for node in json_paths.nodes(spec or {}):
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        if isinstance(props, Mapping):
+            names.update(
+                str(k) for k, sub in props.items() if isinstance(sub, Mapping) and sub.get("airbyte_secret") is True
+            )
     return names
 
 
@@ -380,24 +372,18 @@ def basic_auth_secrets(config: Mapping[str, Any]) -> list[Secret]:
     Basic auth sends them; and a ``client_id`` that sits next to a secret is secret too."""
     found: list[Secret] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            keys = {str(k).lower(): v for k, v in node.items() if isinstance(v, str) and v}
-            users = [v for k, v in keys.items() if k in USER_FIELD_NAMES]
-            passwords = [v for k, v in keys.items() if k in PASSWORD_FIELD_NAMES]
-            for user in users:
-                for password in passwords:
-                    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-                    found.append(Secret("basic_auth", pair))
-            if "client_id" in keys and passwords:
-                found.append(Secret("client_id", keys["client_id"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
+    for node in json_paths.nodes(config):
+        if not isinstance(node, Mapping):
+            continue
+        keys = {str(k).lower(): v for k, v in node.items() if isinstance(v, str) and v}
+        users = [v for k, v in keys.items() if k in USER_FIELD_NAMES]
+        passwords = [v for k, v in keys.items() if k in PASSWORD_FIELD_NAMES]
+        for user in users:
+            for password in passwords:
+                pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+                found.append(Secret("basic_auth", pair))
+        if "client_id" in keys and passwords:
+            found.append(Secret("client_id", keys["client_id"]))
     return found
 
 

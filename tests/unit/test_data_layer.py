@@ -1,0 +1,111 @@
+"""The shared data vocabulary: JSON paths, primary-key rules and the expected-records file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replaykit import expected_records, json_paths
+from replaykit.errors import ExpectedRecordsError
+from replaykit.primary_keys import (
+    configured_only_primary_keys,
+    configured_primary_keys,
+    pk_text,
+    pk_tuple,
+    source_defined_primary_keys,
+)
+
+RECORD = {"id": 7, "meta": {"etag": "x", "synced": 1}, "tags": [{"etag": "y"}], "other": {"etag": "z"}}
+
+
+def test_paths_get_values_through_objects_only() -> None:
+    assert json_paths.get(RECORD, ["meta", "etag"]) == "x"
+    assert json_paths.get(RECORD, json_paths.split("/meta/synced/")) == 1
+    assert json_paths.get(RECORD, ["tags", "etag"]) is None  # a list is not an object
+    assert json_paths.get(RECORD, ["missing", "deeper"]) is None
+    assert json_paths.get(RECORD, []) is RECORD
+
+
+def test_paths_delete_globs_without_touching_the_input() -> None:
+    trimmed = json_paths.delete(RECORD, ["*/etag", "id"])
+    assert trimmed == {"meta": {"synced": 1}, "tags": [{"etag": "y"}], "other": {}}
+    assert RECORD["meta"] == {"etag": "x", "synced": 1}
+    assert json_paths.delete(RECORD, ["", "/"]) is RECORD  # nothing to delete: the same object
+
+
+def test_paths_leaves_entries_and_nodes_visit_in_document_order() -> None:
+    leaves = [(("id",), 7), (("meta", "etag"), "x"), (("meta", "synced"), 1), (("other", "etag"), "z")]
+    assert list(json_paths.leaves(RECORD)) == leaves  # lists are not descended into
+    entries = [(path, key) for path, key, _ in json_paths.entries(RECORD)]
+    assert (("tags", 0, "etag"), "etag") in entries
+    assert entries.index((("meta",), "meta")) < entries.index((("meta", "etag"), "etag"))
+    assert json_paths.at(RECORD, ("tags", 0, "etag")) == "y"
+    strings = [n for n in json_paths.nodes(RECORD) if isinstance(n, str)]
+    assert strings == ["x", "y", "z"]
+
+
+CATALOG = {
+    "streams": [
+        {"stream": {"name": "users", "source_defined_primary_key": [["id"]]}, "primary_key": [["meta", "etag"]]},
+        {"stream": {"name": "events", "source_defined_primary_key": [["id"], ["meta", "synced"]]}},
+        {"stream": {"name": "plain"}},
+    ]
+}
+
+
+def test_each_primary_key_rule_picks_its_source() -> None:
+    assert configured_primary_keys(CATALOG) == {
+        "users": [["meta", "etag"]],  # replaykit's sorting and pairing rule: the configured key first
+        "events": [["id"], ["meta", "synced"]],
+        "plain": [],
+    }
+    assert source_defined_primary_keys(CATALOG["streams"][0]) == [["id"]]  # CAT's rule for its checks
+    assert configured_only_primary_keys(CATALOG) == {"users": [["meta", "etag"]]}  # CAT's legacy full refresh
+
+
+def test_primary_key_values() -> None:
+    assert pk_tuple(RECORD, [["id"], ["meta", "synced"]]) == (7, 1)
+    assert pk_tuple(RECORD, [["id"], ["nope"]]) is None
+    assert pk_text(RECORD, [["id"]]) == "7"
+    assert pk_text(RECORD, [["id"], ["meta", "etag"]]) == '[7, "x"]'
+    assert pk_text(RECORD, [["nope"]]) is None
+    assert pk_text(RECORD, []) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"stream": "a", "data": {"id"', "not JSON"),
+        ("[1, 2]", "not a record: it needs a string `stream`"),
+        ('{"stream": "a", "data": [], "emitted_at": 0}', "not a record: it needs a `data` object"),
+        ('{"stream": "a", "data": {}}', "not a record: it needs `emitted_at`"),
+    ],
+)
+def test_a_line_that_is_not_a_record_is_a_usage_error_naming_file_and_line(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    path = tmp_path / "expected_records.jsonl"
+    path.write_text('{"stream": "a", "data": {"id": 1}, "emitted_at": 0}\n\n' + line + "\n")
+    for read in (expected_records.validate, expected_records.data_by_stream, expected_records.stream_counts):
+        with pytest.raises(ExpectedRecordsError) as info:
+            read(path)
+        assert f"{path}:3: {problem}" in str(info.value)
+        assert info.value.exit_code == 2
+        assert str(info.value).endswith("regenerate it with `replaykit replay --update`.")
+
+
+def test_expected_records_round_trip_and_diff(tmp_path: Path) -> None:
+    records = [{"stream": "users", "data": {"id": i, "n": i}, "emitted_at": 5} for i in (2, 1)]
+    catalog = {"streams": [{"stream": {"name": "users", "source_defined_primary_key": [["id"]]}}]}
+    text = expected_records.render(records, catalog)
+    path = tmp_path / "expected_records.jsonl"
+    path.write_text(text)
+    assert expected_records.data_by_stream(path) == {"users": [{"id": 1, "n": 1}, {"id": 2, "n": 2}]}
+    assert list(expected_records.stream_source(path, "users")()) == [{"id": 1, "n": 1}, {"id": 2, "n": 2}]
+    changed = expected_records.render([{"stream": "users", "data": {"id": 1, "n": 9}, "emitted_at": 0}], catalog)
+    lines = expected_records.diff(text, changed, catalog)
+    assert lines[0].startswith("stream users: ")
+    assert expected_records.diff(text, "".join(reversed(text.splitlines(keepends=True))), catalog) == [
+        "only the order or formatting differs"
+    ]
