@@ -22,10 +22,11 @@ from typing import Any
 
 import orjson
 
+from replaykit.diff_text import Scrub
 from replaykit.errors import ExpectedRecordsError
 from replaykit.files import canonical_json
 from replaykit.primary_keys import PkPaths, configured_primary_keys, pk_tuple
-from replaykit.record_diff import Scrub, diff_stream
+from replaykit.record_diff import diff_stream
 from replaykit.volatile import VolatileRecordFields
 
 # emitted_at is the instant of a recording, not data: expected_records.jsonl holds 0 so that re-recording the

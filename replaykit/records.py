@@ -10,7 +10,6 @@ the first few that differ, with a compact deepdiff of a missing and an extra rec
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 import orjson
 
 from replaykit import json_paths
+from replaykit.diff_text import pretty_lines, short
 from replaykit.primary_keys import pk_text
 
 SAMPLES = 5  # offending records shown per kind
@@ -90,22 +90,11 @@ class StreamComparison:
             lines.extend(f"  {d}" for d in diff[:8])
         if self.missing_count > changed:
             lines.append(f"stream {self.stream}: {self.missing_count - changed} expected record(s) missing")
-            lines.extend(f"  - {_short(r)}" for r in self.missing[:limit])
+            lines.extend(f"  - {short(r)}" for r in self.missing[:limit])
         if self.extra_count > changed:
             lines.append(f"stream {self.stream}: {self.extra_count - changed} record(s) not expected")
-            lines.extend(f"  + {_short(r)}" for r in self.extra[:limit])
+            lines.extend(f"  + {short(r)}" for r in self.extra[:limit])
         return lines
-
-
-def _short(value: Any, limit: int = 160) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _diff_lines(old: Any, new: Any) -> list[str]:
-    from deepdiff import DeepDiff
-
-    return [str(line) for line in DeepDiff(old, new, ignore_order=True, verbose_level=1).pretty().splitlines()]
 
 
 Records = Sequence[Any] | Callable[[], Iterable[Any]]
@@ -158,7 +147,7 @@ def compare_stream(
             if out.out_of_order is None and record_key(exp_d) != record_key(act_d):
                 out.out_of_order = position
                 pk = pk_text(exp, pk_paths or []) or f"at position {position}"
-                out.changed.append((pk, _diff_lines(exp_d, act_d)))
+                out.changed.append((pk, pretty_lines(exp_d, act_d)))
         for exp in exp_iter:
             out.expected += 1
             out.missing_count += 1
@@ -200,7 +189,7 @@ def compare_stream(
         for record in out.missing:
             record_pk = pk_text(record, pk_paths)
             if record_pk is not None and record_pk in by_pk:
-                out.changed.append((record_pk, _diff_lines(prepare(record), prepare(by_pk[record_pk]))))
+                out.changed.append((record_pk, pretty_lines(prepare(record), prepare(by_pk[record_pk]))))
         changed = {pk for pk, _ in out.changed}
         out.missing = [r for r in out.missing if pk_text(r, pk_paths) not in changed]
         out.extra = [r for r in out.extra if pk_text(r, pk_paths) not in changed]

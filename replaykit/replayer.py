@@ -7,7 +7,6 @@ own code and ``--update`` accepts them offline, rewriting the index, expected re
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.determinism import SecondReplay, replay_again
+from replaykit.diff_text import short
 from replaykit.errors import UsageError
 from replaykit.failures import InvocationFailure, judge
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
@@ -96,11 +96,6 @@ def record_command(settings: Settings, cwd: Path) -> str:
     return f"replaykit record --config {config}"
 
 
-def _short_json(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def compare_outputs(
     recorded: Invocation,
     replayed: InvocationRun,
@@ -144,8 +139,8 @@ def compare_outputs(
     for stream in sorted(set(rec_state) | set(rep_state)):
         if rec_state.get(stream) != rep_state.get(stream):
             problems.append(
-                f"stream {stream}: final state {_short_json(rep_state.get(stream))}, "
-                f"recorded {_short_json(rec_state.get(stream))}"
+                f"stream {stream}: final state {short(rep_state.get(stream), 300)}, "
+                f"recorded {short(rec_state.get(stream), 300)}"
             )
     if before.get("connection_status") != now["connection_status"]:
         problems.append(f"connection status {now['connection_status']}, recorded {before.get('connection_status')}")

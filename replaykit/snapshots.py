@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from replaykit import expected_records
+from replaykit.diff_text import Scrub, pretty_lines
 from replaykit.files import dump_json
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
-from replaykit.record_diff import Scrub
 from replaykit.volatile import VolatileRecordFields
 
 # --------------------------------------------------------------------------- state snapshots and the report
@@ -53,8 +53,6 @@ class SnapshotChange:
 
 
 def diff_states(old_text: str, new_text: str) -> list[str]:
-    from deepdiff import DeepDiff
-
     try:
         old, new = json.loads(old_text), json.loads(new_text)
     except ValueError:
@@ -62,7 +60,7 @@ def diff_states(old_text: str, new_text: str) -> list[str]:
     lines = []
     for stream in sorted(set(old) | set(new)):
         if old.get(stream) != new.get(stream):
-            pretty = DeepDiff(old.get(stream), new.get(stream)).pretty().splitlines()
+            pretty = pretty_lines(old.get(stream), new.get(stream), ignore_order=False)
             lines.append(f"stream {stream}: " + "; ".join(pretty[:3]) + (" …" if len(pretty) > 3 else ""))
     return lines
 

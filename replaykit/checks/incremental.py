@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from replaykit.checks import FAIL, SKIP, CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
+from replaykit.diff_text import short
 from replaykit.errors import ConfigError
 from replaykit.messages import ConnectorOutput, final_states
 from replaykit.records import record_key
@@ -24,11 +24,6 @@ from replaykit.state_files import load_state_file
 
 SUITE = "incremental"
 SLICE_PREFIX = "slices"
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _state_mapping(states: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -114,7 +109,7 @@ def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult
             if len(output.records) < expected:
                 problems.append(
                     f"Read {k} of {len(reads)} should produce at least one record. {read_id} from state "
-                    f"{_short(invocation.state)} produced {len(output.records)} record(s); the first read emitted "
+                    f"{short(invocation.state, 200)} produced {len(output.records)} record(s); the first read emitted "
                     f"{expected} after that checkpoint"
                 )
     return result(SUITE, test_name, problems, params)

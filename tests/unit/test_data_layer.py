@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from replaykit import expected_records, json_paths
+from replaykit.diff_text import changed_fields, clip, pretty_lines, short
 from replaykit.errors import ExpectedRecordsError
 from replaykit.primary_keys import (
     configured_only_primary_keys,
@@ -109,3 +110,23 @@ def test_expected_records_round_trip_and_diff(tmp_path: Path) -> None:
     assert expected_records.diff(text, "".join(reversed(text.splitlines(keepends=True))), catalog) == [
         "only the order or formatting differs"
     ]
+
+
+def test_short_is_compact_sorted_utf8_scrubbed_and_cut() -> None:
+    assert short({"b": 1, "a": "é"}) == '{"a": "é", "b": 1}'
+    assert short({"token": "s3cr3t"}, scrub=lambda t: t.replace("s3cr3t", "**")) == '{"token": "**"}'
+    cut = short(list(range(100)), 20)
+    assert len(cut) == 20
+    assert cut.endswith("…")
+    assert clip("abc", 3) == "abc"
+
+
+def test_diff_lines_name_the_changed_fields() -> None:
+    old = {"id": 1, "address": {"city": "Oslo"}, "tags": ["a"]}
+    new = {"id": 1, "address": {"city": "Bergen"}, "tags": ["a", "b"], "extra": 2}
+    fields = {(name, kind) for name, kind, _, _ in changed_fields(old, new)}
+    assert fields == {("address.city", "changed"), ("tags[]", "item added"), ("extra", "added")}
+    lines = pretty_lines(old, new)
+    assert any("Oslo" in line and "Bergen" in line for line in lines)
+    assert pretty_lines({"l": [1, 2]}, {"l": [2, 1]}) == []
+    assert pretty_lines({"l": [1, 2]}, {"l": [2, 1]}, ignore_order=False) != []
