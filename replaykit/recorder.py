@@ -36,7 +36,7 @@ from replaykit.failures import InvocationFailure, describe_failure, judge
 from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
-from replaykit.messages import ConnectorOutput, state_input_from
+from replaykit.messages import ConnectorOutput
 from replaykit.plan import (
     BAD_CATALOG,
     PlannedInvocation,
@@ -62,9 +62,10 @@ from replaykit.scrub import (
 )
 from replaykit.secret_sources import PUBLIC_HINT, PublicConfigs
 from replaykit.settings import Settings
-from replaykit.slices import select_states, state_input
+from replaykit.slices import select_states
 from replaykit.snapshots import desired_snapshots
 from replaykit.state_files import load_state_file
+from replaykit.states import checkpoint_input, state_input_from
 from replaykit.verify import find_leak
 
 # The scrubbed main config, next to the cassettes: what replay runs with, and what a developer can inspect.
@@ -384,7 +385,7 @@ class _Recording:
             done.append(first_read)
             states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
             for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
-                state = state_input(checkpoint)
+                state = checkpoint_input(checkpoint)
                 if state:
                     read = PlannedInvocation(f"{base}-state{k}", planned.suite, "read", planned.config_path)
                     invocation = self.attempt(read, staging, scratch, catalog={"streams": [configured]}, state=state)

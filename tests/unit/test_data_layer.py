@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from replaykit import expected_records, json_paths
+from replaykit import expected_records, json_paths, states
 from replaykit.diff_text import changed_fields, clip, pretty_lines, short
 from replaykit.errors import ExpectedRecordsError
 from replaykit.primary_keys import (
@@ -130,3 +131,40 @@ def test_diff_lines_name_the_changed_fields() -> None:
     assert any("Oslo" in line and "Bergen" in line for line in lines)
     assert pretty_lines({"l": [1, 2]}, {"l": [2, 1]}) == []
     assert pretty_lines({"l": [1, 2]}, {"l": [2, 1]}, ignore_order=False) != []
+
+
+def _stream_state(name: str, state: Any, namespace: str | None = None) -> dict[str, Any]:
+    described = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return states.stream_message(described, state)
+
+
+def test_final_states_keep_the_last_state_of_each_stream_by_qualified_name() -> None:
+    messages = [
+        _stream_state("users", {"c": 1}),
+        _stream_state("users", {"c": 2}, namespace="crm"),
+        {"type": "GLOBAL", "global": {"shared_state": 1}},
+        _stream_state("users", {"c": 3}),
+        {"data": {"legacy": 1}},
+    ]
+    assert states.final_states(messages) == {
+        "__global__": {"shared_state": 1},
+        "__legacy__": {"legacy": 1},
+        "crm.users": {"c": 2},
+        "users": {"c": 3},
+    }
+    assert states.state_by_stream_name(messages[1:2]) == {"users": {"c": 2}}  # CAT's legacy view: names only
+    assert states.state_by_stream_name([{"data": {"users": {"c": 0}}}]) == {"users": {"c": 0}}
+
+
+def test_state_inputs_and_descriptor_names() -> None:
+    first, second = _stream_state("b", {"c": 1}), _stream_state("a", {"c": 2}, namespace="ns")
+    assert states.state_input_from([first, second, _stream_state("b", {"c": 3})]) == [
+        second,
+        _stream_state("b", {"c": 3}),
+    ]
+    assert states.descriptor_name(second) == "a"
+    assert states.descriptor_name({"type": "GLOBAL"}) is None
+    assert states.qualified_name(states.descriptor(second)) == "ns.a"
+    assert states.stream_state_of(first) == {"c": 1}
+    assert states.checkpoint_input(second) == [_stream_state("a", {"c": 2})]  # no namespace
+    assert states.checkpoint_input(_stream_state("a", {})) == []

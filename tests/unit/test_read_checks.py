@@ -12,10 +12,11 @@ from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_compa
 from replaykit.checks.full_refresh import records_subset, sequential_reads
 from replaykit.errors import ConfigError, ExpectedRecordsError
 from replaykit.expected_records import stream_counts
-from replaykit.messages import ConnectorOutput, state_input_from
+from replaykit.messages import ConnectorOutput
 from replaykit.plan import full_refresh_only_catalog, incremental_only_catalog
 from replaykit.records import compare_stream, record_key
 from replaykit.settings import resolve_settings
+from replaykit.states import state_input_from
 
 # --------------------------------------------------------------------------- record comparison
 
