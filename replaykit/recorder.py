@@ -51,15 +51,8 @@ from replaykit.plan import (
 from replaykit.preflight import check_record_targets
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
-from replaykit.scrub import (
-    MIN_NUMERIC_LENGTH,
-    MIN_SECRET_LENGTH,
-    Scrubber,
-    Secret,
-    discover_secrets,
-    scrub_config,
-    unsafe_secret_fields,
-)
+from replaykit.scrub import MIN_NUMERIC_LENGTH, MIN_SECRET_LENGTH, Scrubber, Secret, scrub_config
+from replaykit.secret_discovery import discover_secrets, unsafe_secret_fields
 from replaykit.secret_sources import PUBLIC_HINT, PublicConfigs
 from replaykit.settings import Settings
 from replaykit.slices import select_states

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.files import dump_json, write_atomic
-from replaykit.scrub import CREDENTIAL_HEADERS, Scrubber, Secret, discover_secrets, has_placeholder
+from replaykit.scrub import CREDENTIAL_HEADERS, Scrubber, Secret, has_placeholder
+from replaykit.secret_discovery import discover_secrets
 
 BASELINE_FILE = ".replaykit-scan-baseline.json"
 ENTROPY_LIMIT = 3.5

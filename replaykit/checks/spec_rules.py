@@ -7,7 +7,7 @@ from typing import Any
 
 from replaykit.checks.structure import expected_schema_structure, freeze
 from replaykit.json_paths import at, entries
-from replaykit.scrub import CAT_SECRET_NAMES
+from replaykit.secret_discovery import CAT_SECRET_NAMES
 
 SECRET_NAMES = CAT_SECRET_NAMES
 _NOT_NAMES = {"anyOf", "oneOf", "allOf", "not", "properties", "items", "type", "prefixItems"}
