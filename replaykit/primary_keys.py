@@ -27,13 +27,8 @@ def _paths(pk: Any) -> PkPaths:
 
 def configured_primary_keys(catalog: dict[str, Any] | None) -> dict[str, PkPaths]:
     """Primary-key paths per stream name of a configured catalog (configured ``primary_key`` first)."""
-    keys: dict[str, PkPaths] = {}
-    for configured in (catalog or {}).get("streams", []):
-        stream = configured.get("stream", {})
-        keys[str(stream.get("name"))] = _paths(
-            configured.get("primary_key") or stream.get("source_defined_primary_key")
-        )
-    return keys
+    streams = (catalog or {}).get("streams", [])
+    return {str((c.get("stream") or {}).get("name")): configured_stream_key(c) for c in streams}
 
 
 def configured_stream_key(configured: dict[str, Any]) -> PkPaths:
