@@ -39,7 +39,8 @@ from vcr.serializers import compat, yamlserializer
 from replaykit.errors import CassetteCorruptError, CassetteError
 from replaykit.files import write_atomic
 from replaykit.matching import HttpRequest, RequestKey, request_key
-from replaykit.scrub import Scrubber, Secret, learn_from_exchange
+from replaykit.scrub import Scrubber, Secret
+from replaykit.secret_discovery import learn_from_exchange
 
 Interaction = tuple[Request, dict[str, Any]]
 

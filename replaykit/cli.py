@@ -156,7 +156,7 @@ def _scrub_for_display(text: str, config: str | None) -> str:
     import json
 
     from replaykit.scan import known_secrets
-    from replaykit.scrub import discover_secrets
+    from replaykit.secret_discovery import discover_secrets
 
     try:
         scrubber = known_secrets(Path.cwd())

@@ -9,16 +9,17 @@ from the recording is a real change (the connector's code, a dependency) and ``-
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from replaykit.diff_text import Scrub, short
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
-from replaykit.record_diff import Scrub, StreamDiff, diff_stream
+from replaykit.primary_keys import configured_primary_keys
+from replaykit.record_diff import StreamDiff, diff_stream
 from replaykit.runner import InvocationRun
-from replaykit.snapshots import mask_volatile, primary_keys
+from replaykit.snapshots import mask_volatile
 
 HEADING = "non-deterministic: a second replay of the same recording disagrees with the first (every request matched)"
 _POSITION = "__replaykit_position__"  # streams without a primary key: records paired by emission order
@@ -78,11 +79,15 @@ def compare_replays(
     one, two = (mask_volatile(r.output.final_states(), volatile_state) for r in (first, second))
     for stream in sorted(set(one) | set(two)):
         if one.get(stream) != two.get(stream):
-            out.where.append(f"stream {stream}: final state {_short(one.get(stream))}, then {_short(two.get(stream))}")
+            out.where.append(
+                f"stream {stream}: final state {short(one.get(stream), 120)}, then {short(two.get(stream), 120)}"
+            )
             out.streams.append(stream)
     for key in ("spec", "catalog", "connection_status", "errors"):
         if a.get(key) != b.get(key):
-            out.where.append(f"{key.replace('_', ' ')} differs: {_short(a.get(key))}, then {_short(b.get(key))}")
+            out.where.append(
+                f"{key.replace('_', ' ')} differs: {short(a.get(key), 120)}, then {short(b.get(key), 120)}"
+            )
     out.streams = list(dict.fromkeys(out.streams))
     return out
 
@@ -96,7 +101,7 @@ def _compare_records(
 ) -> None:
     """Per stream whose records differ: the counts, the changed fields with examples, added / removed keys."""
     one, two = digests
-    keys = primary_keys(catalog)
+    keys = configured_primary_keys(catalog)
     by_stream = (outputs[0].records_by_stream(), outputs[1].records_by_stream())
     for stream in sorted(set(one) | set(two)):
         if one.get(stream) == two.get(stream):
@@ -128,8 +133,3 @@ def diff_runs(
     diff = diff_stream(stream, before, after, [[_POSITION]], scrub=scrub)
     diff.keyed_by = "position (no primary key)"
     return diff
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -80,3 +80,7 @@ class ConnectorCrashedError(ReplaykitError):
     """The connector process could not be started or died without protocol output (exit 1)."""
 
     exit_code = 1
+
+
+class ExpectedRecordsError(UsageError):
+    """A line of an expected-records file is not an Airbyte record; names ``file:line`` (exit 2)."""

@@ -59,6 +59,7 @@ WARM_MODULES = (
     "replaykit.clock",
     "replaykit.matching",
     "replaykit.scrub",
+    "replaykit.secret_discovery",
 )
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from replaykit.diff_text import clip
+
 RequestKey = tuple[str, str, str, tuple[tuple[str, str], ...], str]
 
 
@@ -97,10 +99,6 @@ class Candidate:
     differences: tuple[str, ...]
 
 
-def _short(value: str, limit: int = 80) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def differences(sent: HttpRequest, recorded: HttpRequest) -> list[str]:
     """Human-readable differences, most important first."""
     out: list[str] = []
@@ -115,11 +113,11 @@ def differences(sent: HttpRequest, recorded: HttpRequest) -> list[str]:
     sq, rq = dict(_query(s_query)), dict(_query(r_query))
     for key in sorted(set(sq) | set(rq)):
         if key not in rq:
-            out.append(f"query key {key!r} sent ({_short(sq[key])!r}) but not recorded")
+            out.append(f"query key {key!r} sent ({clip(sq[key], 80)!r}) but not recorded")
         elif key not in sq:
-            out.append(f"query key {key!r} recorded ({_short(rq[key])!r}) but not sent")
+            out.append(f"query key {key!r} recorded ({clip(rq[key], 80)!r}) but not sent")
         elif sq[key] != rq[key]:
-            out.append(f"query {key!r}: sent {_short(sq[key])!r}, recorded {_short(rq[key])!r}")
+            out.append(f"query {key!r}: sent {clip(sq[key], 80)!r}, recorded {clip(rq[key], 80)!r}")
     if body_digest(sent.body) != body_digest(recorded.body):
         out.extend(_body_differences(_parse_body(sent.body), _parse_body(recorded.body)))
     return out
@@ -137,8 +135,8 @@ def _body_differences(sent: Any, recorded: Any) -> list[str]:
                 out.append(f"body field {key!r} recorded but not sent")
             elif sent[key] != recorded[key]:
                 out.append(
-                    f"body field {key!r}: sent {_short(json.dumps(sent[key]))}, "
-                    f"recorded {_short(json.dumps(recorded[key]))}"
+                    f"body field {key!r}: sent {clip(json.dumps(sent[key]), 80)}, "
+                    f"recorded {clip(json.dumps(recorded[key]), 80)}"
                 )
         return out
     return ["body differs"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replaykit.files import canonical_json
+from replaykit.states import final_states
 
 UNPARSED_EXAMPLES = 3
 
@@ -105,41 +106,6 @@ class ConnectorOutput:
 def stream_name(record: dict[str, Any]) -> str:
     namespace = record.get("namespace")
     return f"{namespace}.{record.get('stream')}" if namespace else str(record.get("stream"))
-
-
-def final_states(states: list[dict[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for state in states:
-        if state.get("type") == "STREAM" or "stream" in state:
-            stream = state.get("stream") or {}
-            descriptor = stream.get("stream_descriptor") or {}
-            name = descriptor.get("name")
-            if descriptor.get("namespace"):
-                name = f"{descriptor['namespace']}.{name}"
-            result[str(name)] = stream.get("stream_state") or {}
-        elif state.get("type") == "GLOBAL":
-            result["__global__"] = state.get("global")
-        elif "data" in state:
-            result["__legacy__"] = state.get("data")
-    return dict(sorted(result.items()))
-
-
-def state_input_from(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """CAT's state for a second read: when the last state is a STREAM state, the last STREAM state of each
-    stream (per-stream format); when it is GLOBAL, that GLOBAL message (the input the CDK accepts for it)."""
-    if states and states[-1].get("type") == "GLOBAL":
-        last = states[-1]
-        return [{"type": "GLOBAL", "global": last.get("global") or {}}]
-    latest: dict[str, dict[str, Any]] = {}
-    for state in states:
-        stream = state.get("stream")
-        if state.get("type") == "STREAM" and isinstance(stream, dict):
-            descriptor = stream.get("stream_descriptor") or {}
-            latest[str(descriptor.get("name"))] = {
-                "type": "STREAM",
-                "stream": {"stream_descriptor": descriptor, "stream_state": stream.get("stream_state") or {}},
-            }
-    return [latest[name] for name in sorted(latest)]
 
 
 def records_digest(records: list[dict[str, Any]]) -> str:

@@ -5,10 +5,10 @@ Each problem is a :class:`~replaykit.errors.UsageError` (exit 2) naming the path
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from replaykit import expected_records
 from replaykit.commit import previous_of
 from replaykit.errors import UsageError
 from replaykit.settings import Settings
@@ -40,26 +40,8 @@ def _readable_file(path: Path, what: str) -> str:
 
 
 def check_expected_records(path: Path) -> None:
-    """An existing expected-records file must be readable, complete JSON lines (a truncated one is named)."""
-    if not path.exists():
-        return
-    if path.is_dir():
-        raise UsageError(f"expected records {path} is a directory", hint=f"Move {path} away.")
-    for number, line in enumerate(_readable_file(path, "expected records").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise UsageError(
-                f"expected records {path} is corrupt at line {number} (truncated or hand-edited): {exc.args[0]}",
-                hint=f"Restore it (git checkout -- {path}) or delete it to record new expected records.",
-            ) from exc
-        if not isinstance(record, dict):
-            raise UsageError(
-                f"expected records {path} line {number} is not a JSON object",
-                hint=f"Restore it (git checkout -- {path}) or delete it to record new expected records.",
-            )
+    """An existing expected-records file must be readable, complete records (a bad line is named file:line)."""
+    expected_records.validate(path)
 
 
 def check_record_targets(cassette_dir: Path, others: list[Path]) -> None:

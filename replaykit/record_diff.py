@@ -8,21 +8,20 @@ old and new values (truncated, and passed through the caller's secret scrubber).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from replaykit import invocation_ids as ids
-from replaykit.records import pk_of, record_key
+from replaykit.diff_text import Scrub, changed_fields, short
+from replaykit.primary_keys import pk_text
+from replaykit.records import record_key
 from replaykit.volatile import VolatileRecordFields
 
 EXAMPLES = 3  # example value diffs shown per field path
 FIELDS_SHOWN = 5  # field paths shown per stream
 DEEP_DIFF_LIMIT = 10_000  # changed records whose fields are named (counts of records are always exact)
 VALUE_CHARS = 40
-
-Scrub = Callable[[str], str]
 
 
 @dataclass
@@ -78,23 +77,6 @@ class StreamDiff:
         return lines
 
 
-def short_value(value: Any, scrub: Scrub | None = None, limit: int = VALUE_CHARS) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    if scrub is not None:
-        text = scrub(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _path_name(parts: list[Any]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += "[]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(record)"
-
-
 def _record_label(pk_text: str | None, keyed_by: list[list[str]]) -> str:
     if pk_text is None:
         return "a record"
@@ -103,37 +85,12 @@ def _record_label(pk_text: str | None, keyed_by: list[list[str]]) -> str:
     return f"key {pk_text}"
 
 
-def _changed_fields(old: Any, new: Any) -> list[tuple[str, str, Any, Any]]:
-    """(path, kind, old value, new value) for each difference deepdiff finds (key and list order ignored)."""
-    from deepdiff import DeepDiff
-
-    tree = DeepDiff(old, new, ignore_order=True, view="tree")
-    out: list[tuple[str, str, Any, Any]] = []
-    labels = {
-        "values_changed": "changed",
-        "type_changes": "type changed",
-        "dictionary_item_added": "added",
-        "dictionary_item_removed": "removed",
-        "iterable_item_added": "item added",
-        "iterable_item_removed": "item removed",
-        "attribute_added": "added",
-        "attribute_removed": "removed",
-    }
-    for kind, label in labels.items():
-        for level in tree.get(kind, []):
-            parts = level.path(output_format="list")
-            t1 = None if "added" in kind else level.t1
-            t2 = None if "removed" in kind else level.t2
-            out.append((_path_name(parts), label, t1, t2))
-    return out
-
-
 def _example(label: str, kind: str, old: Any, new: Any, scrub: Scrub | None) -> str:
     if kind in ("added", "item added"):
-        return f"{label}: {short_value(new, scrub)}"
+        return f"{label}: {short(new, VALUE_CHARS, scrub)}"
     if kind in ("removed", "item removed"):
-        return f"{label}: was {short_value(old, scrub)}"
-    return f"{label}: {short_value(old, scrub)} -> {short_value(new, scrub)}"
+        return f"{label}: was {short(old, VALUE_CHARS, scrub)}"
+    return f"{label}: {short(old, VALUE_CHARS, scrub)} -> {short(new, VALUE_CHARS, scrub)}"
 
 
 def diff_stream(
@@ -152,7 +109,7 @@ def diff_stream(
     out = StreamDiff(stream, keyed_by)
 
     def key_of(data: Any) -> str:
-        pk = pk_of(data, paths) if paths else None
+        pk = pk_text(data, paths) if paths else None
         return pk if pk is not None else "#" + record_key(data).hex()
 
     before: dict[str, list[Any]] = {}
@@ -184,7 +141,7 @@ def diff_stream(
             if out.fields_over < DEEP_DIFF_LIMIT:
                 out.fields_over += 1
                 label = _record_label(shown, paths)
-                for path, kind, v1, v2 in _changed_fields(old_data, new_data):
+                for path, kind, v1, v2 in changed_fields(old_data, new_data):
                     change = out.fields.setdefault((path, kind), FieldChange(path, kind))
                     change.count += 1
                     if len(change.examples) < EXAMPLES:
@@ -192,11 +149,11 @@ def diff_stream(
         for data in olds[len(pairs) :]:
             out.removed += 1
             if len(out.removed_keys) < EXAMPLES:
-                out.removed_keys.append(shown or short_value(data, scrub, 80))
+                out.removed_keys.append(shown or short(data, 80, scrub))
         for data in unmatched_new[len(pairs) :]:
             out.added += 1
             if len(out.added_keys) < EXAMPLES:
-                out.added_keys.append(shown or short_value(data, scrub, 80))
+                out.added_keys.append(shown or short(data, 80, scrub))
     return out
 
 

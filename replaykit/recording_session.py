@@ -22,7 +22,7 @@ from replaykit.errors import (
 from replaykit.failures import InvocationFailure, describe_failure, judge
 from replaykit.invocation_ids import BadCatalog, Discovered, Role, StateAfter
 from replaykit.invocations import Invocation
-from replaykit.messages import ConnectorOutput, state_input_from
+from replaykit.messages import ConnectorOutput
 from replaykit.plan import (
     PlannedInvocation,
     bad_catalog,
@@ -32,19 +32,13 @@ from replaykit.plan import (
 )
 from replaykit.runner import InvocationRun, LiveCallback, Runner, run_invocation, write_inputs
 from replaykit.runtime import Job
-from replaykit.scrub import (
-    MIN_NUMERIC_LENGTH,
-    MIN_SECRET_LENGTH,
-    Scrubber,
-    Secret,
-    discover_secrets,
-    scrub_config,
-    unsafe_secret_fields,
-)
+from replaykit.scrub import MIN_NUMERIC_LENGTH, MIN_SECRET_LENGTH, Scrubber, Secret, scrub_config
+from replaykit.secret_discovery import discover_secrets, unsafe_secret_fields
 from replaykit.secret_sources import PUBLIC_HINT, PublicConfigs
 from replaykit.settings import Settings
-from replaykit.slices import select_states, state_input
+from replaykit.slices import select_states
 from replaykit.state_files import load_state_file
+from replaykit.states import checkpoint_input, state_input_from
 
 # (planned invocation, its run, its failure if it did not go as the checks expect) -> None; after each invocation
 RecordProgress = Callable[[PlannedInvocation, InvocationRun | None, InvocationFailure | None], None]
@@ -307,7 +301,7 @@ class RecordingSession:
             done.append(first_read)
             states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
             for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
-                state = state_input(checkpoint)
+                state = checkpoint_input(checkpoint)
                 if state:
                     key = ids.slices_state(planned.key.index, name, k)
                     read = PlannedInvocation(key, "read", planned.config_path)

@@ -9,16 +9,17 @@ the first few that differ, with a compact deepdiff of a missing and an extra rec
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
+
+from replaykit import json_paths
+from replaykit.diff_text import pretty_lines, short
+from replaykit.primary_keys import pk_text
 
 SAMPLES = 5  # offending records shown per kind
 
@@ -52,45 +53,11 @@ def record_key(data: Any) -> bytes:
     return hashlib.blake2b(orjson.dumps(_canonical(data), option=_dumps_sorted), digest_size=16).digest()
 
 
-def delete_paths(data: Any, patterns: Iterable[str]) -> Any:
-    """A copy of ``data`` without the ``/``-separated paths (``*`` globs; missing paths ignored)."""
-    parts = [p.strip("/").split("/") for p in patterns if p.strip("/")]
-    return _delete(data, parts) if parts else data
-
-
-def _delete(node: Any, paths: list[list[str]]) -> Any:
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        matching = [p for p in paths if fnmatch.fnmatchcase(str(key), p[0])]
-        if any(len(p) == 1 for p in matching):
-            continue
-        deeper = [p[1:] for p in matching]
-        out[key] = _delete(value, deeper) if deeper else value
-    return out
-
-
 def trim_to(actual: Any, expected: Any) -> Any:
     """``actual`` keeping only the keys ``expected`` has, recursively (legacy ``extra_fields``)."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         return {k: trim_to(actual[k], v) for k, v in expected.items() if k in actual}
     return actual
-
-
-def pk_of(data: Any, paths: list[list[str]]) -> str | None:
-    """The primary key of a record as a compact string (None without a key or when it is missing)."""
-    if not paths:
-        return None
-    values = []
-    for path in paths:
-        node = data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        values.append(node)
-    if all(v is None for v in values):
-        return None
-    return json.dumps(values[0] if len(values) == 1 else values, sort_keys=True)
 
 
 @dataclass
@@ -123,22 +90,11 @@ class StreamComparison:
             lines.extend(f"  {d}" for d in diff[:8])
         if self.missing_count > changed:
             lines.append(f"stream {self.stream}: {self.missing_count - changed} expected record(s) missing")
-            lines.extend(f"  - {_short(r)}" for r in self.missing[:limit])
+            lines.extend(f"  - {short(r)}" for r in self.missing[:limit])
         if self.extra_count > changed:
             lines.append(f"stream {self.stream}: {self.extra_count - changed} record(s) not expected")
-            lines.extend(f"  + {_short(r)}" for r in self.extra[:limit])
+            lines.extend(f"  + {short(r)}" for r in self.extra[:limit])
         return lines
-
-
-def _short(value: Any, limit: int = 160) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _diff_lines(old: Any, new: Any) -> list[str]:
-    from deepdiff import DeepDiff
-
-    return [str(line) for line in DeepDiff(old, new, ignore_order=True, verbose_level=1).pretty().splitlines()]
 
 
 Records = Sequence[Any] | Callable[[], Iterable[Any]]
@@ -169,7 +125,7 @@ def compare_stream(
     ignored = tuple(ignored)
 
     def prepare(data: Any) -> Any:
-        return delete_paths(data, ignored) if ignored else data
+        return json_paths.delete(data, ignored) if ignored else data
 
     out = StreamComparison(stream)
     if extra_fields:
@@ -190,8 +146,8 @@ def compare_stream(
                 act_d = trim_to(act_d, exp_d)
             if out.out_of_order is None and record_key(exp_d) != record_key(act_d):
                 out.out_of_order = position
-                pk = pk_of(exp, pk_paths or []) or f"at position {position}"
-                out.changed.append((pk, _diff_lines(exp_d, act_d)))
+                pk = pk_text(exp, pk_paths or []) or f"at position {position}"
+                out.changed.append((pk, pretty_lines(exp_d, act_d)))
         for exp in exp_iter:
             out.expected += 1
             out.missing_count += 1
@@ -224,19 +180,19 @@ def compare_stream(
         out.changed_count = _shared_keys(_iterate(expected), missing, _iterate(actual), extra, prepare, pk_paths)
     if pk_paths and out.missing and extra:
         # the replayed counterparts of the missing samples, wherever they are in the replayed order
-        wanted = {pk_of(r, pk_paths) for r in out.missing} - {None}
+        wanted = {pk_text(r, pk_paths) for r in out.missing} - {None}
         by_pk = {}
         for record in _iterate(actual):
-            record_pk = pk_of(record, pk_paths)
+            record_pk = pk_text(record, pk_paths)
             if record_pk in wanted and record_pk not in by_pk and extra.get(record_key(prepare(record))):
                 by_pk[record_pk] = record
         for record in out.missing:
-            record_pk = pk_of(record, pk_paths)
+            record_pk = pk_text(record, pk_paths)
             if record_pk is not None and record_pk in by_pk:
-                out.changed.append((record_pk, _diff_lines(prepare(record), prepare(by_pk[record_pk]))))
+                out.changed.append((record_pk, pretty_lines(prepare(record), prepare(by_pk[record_pk]))))
         changed = {pk for pk, _ in out.changed}
-        out.missing = [r for r in out.missing if pk_of(r, pk_paths) not in changed]
-        out.extra = [r for r in out.extra if pk_of(r, pk_paths) not in changed]
+        out.missing = [r for r in out.missing if pk_text(r, pk_paths) not in changed]
+        out.extra = [r for r in out.extra if pk_text(r, pk_paths) not in changed]
     return out
 
 
@@ -256,7 +212,7 @@ def _shared_keys(
             digest = record_key(prepare(record))
             if left.get(digest):
                 left[digest] -= 1
-                pk = pk_of(record, pk_paths)
+                pk = pk_text(record, pk_paths)
                 if pk is not None:
                     found[pk] += 1
         return found
@@ -275,39 +231,3 @@ def _samples(records: Iterable[Any], wanted: Counter[bytes], prepare: Callable[[
             if len(found) >= SAMPLES:
                 break
     return found
-
-
-class ExpectedRecordsError(ValueError):
-    """A line of an expected-records file that is not an Airbyte record."""
-
-
-def _expected_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise ExpectedRecordsError(f"{path} line {number}: not JSON ({exc})") from None
-            if not isinstance(record, dict) or "stream" not in record or not isinstance(record.get("data"), dict):
-                raise ExpectedRecordsError(f"{path} line {number}: not a record (needs `stream` and a `data` object)")
-            yield number, record
-
-
-def expected_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of an expected-records file, validated (ExpectedRecordsError names the bad line)."""
-    return (record for _, record in _expected_lines(path))
-
-
-def expected_streams(path: Path) -> dict[str, int]:
-    """Record count per stream of an expected-records file (JSONL of AirbyteRecordMessage), validating it."""
-    counts: Counter[str] = Counter()
-    for _, record in _expected_lines(path):
-        counts[str(record["stream"])] += 1
-    return dict(counts)
-
-
-def expected_records(path: Path, stream: str) -> Callable[[], Iterator[Any]]:
-    """A re-iterable source of one stream's expected record data, read from the file on each pass."""
-    return lambda: (r["data"] for _, r in _expected_lines(path) if str(r["stream"]) == stream)

@@ -7,7 +7,6 @@ own code and ``--update`` accepts them offline, rewriting the index, expected re
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -16,19 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit import commit
+from replaykit import commit, expected_records
 from replaykit.checks import FAIL, CheckContext, CheckResult, run_suites
 from replaykit.config_paths import check_paths
 from replaykit.connector import ConnectorTarget, recorded_connector, resolve_connector
 from replaykit.determinism import SecondReplay, replay_again
+from replaykit.diff_text import short
 from replaykit.errors import UsageError
 from replaykit.failures import InvocationFailure, judge
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
 from replaykit.invocations import Invocation, InvocationIndex, load_index
 from replaykit.plan import PlannedInvocation, build_plan, expected_records_path, load_acceptance_config
 from replaykit.preflight import check_replay_inputs
+from replaykit.primary_keys import configured_primary_keys
 from replaykit.record_diff import RecordReference
-from replaykit.records import expected_lines
 from replaykit.replay_findings import ReplayFindings, miss_message
 from replaykit.runner import InvocationRun, LiveCallback, Runner, open_runner, run_invocation, write_inputs
 from replaykit.runtime import Job
@@ -39,7 +39,6 @@ from replaykit.snapshots import (
     compare_snapshots,
     desired_snapshots,
     mask_volatile,
-    primary_keys,
 )
 from replaykit.update import PendingUpdate, accept
 
@@ -99,11 +98,6 @@ def record_command(settings: Settings, cwd: Path) -> str:
     return f"replaykit record --config {config}"
 
 
-def _short_json(value: Any, limit: int = 300) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def compare_outputs(
     recorded: Invocation,
     replayed: InvocationRun,
@@ -115,7 +109,7 @@ def compare_outputs(
     with counts and examples, records added / removed / changed by primary key."""
     problems: list[str] = []
     by_stream = replayed.output.records_by_stream() if reference is not None else {}
-    keys = primary_keys(recorded.catalog)
+    keys = configured_primary_keys(recorded.catalog)
 
     def explained(line: str, stream: str) -> str:
         if reference is None:
@@ -147,8 +141,8 @@ def compare_outputs(
     for stream in sorted(set(rec_state) | set(rep_state)):
         if rec_state.get(stream) != rep_state.get(stream):
             problems.append(
-                f"stream {stream}: final state {_short_json(rep_state.get(stream))}, "
-                f"recorded {_short_json(rec_state.get(stream))}"
+                f"stream {stream}: final state {short(rep_state.get(stream), 300)}, "
+                f"recorded {short(rec_state.get(stream), 300)}"
             )
     if before.get("connection_status") != now["connection_status"]:
         problems.append(f"connection status {now['connection_status']}, recorded {before.get('connection_status')}")
@@ -178,7 +172,9 @@ def record_reference(settings: Settings) -> RecordReference | None:
         label = str(path)
 
     volatile = settings.volatile_record_fields
-    return RecordReference(label, lambda: _expected_by_stream(path), scrub=local_scrubber(settings), volatile=volatile)
+    return RecordReference(
+        label, lambda: expected_records.data_by_stream(path), scrub=local_scrubber(settings), volatile=volatile
+    )
 
 
 def local_scrubber(settings: Settings) -> Callable[[str], str]:
@@ -193,13 +189,6 @@ def local_scrubber(settings: Settings) -> Callable[[str], str]:
         return str(scrubbers[0].scrub_text(text))
 
     return scrub
-
-
-def _expected_by_stream(path: Path) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = {}
-    for record in expected_lines(path):
-        grouped.setdefault(str(record["stream"]), []).append(record["data"])
-    return grouped
 
 
 def replay_invocation(

@@ -32,7 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from replaykit.scrub import CREDENTIAL_HEADERS, Scrubber, Secret, discover_secrets, has_placeholder
+from replaykit.scrub import CREDENTIAL_HEADERS, Scrubber, Secret, has_placeholder
+from replaykit.secret_discovery import discover_secrets
 
 ENTROPY_LIMIT = 3.5
 MIN_VALUE_LENGTH = 12

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
-from replaykit.scrub import Scrubber, basic_auth_secrets, discover_secrets, string_fields
+from replaykit.scrub import Scrubber
+from replaykit.secret_discovery import basic_auth_secrets, discover_secrets, string_fields
 
 if TYPE_CHECKING:
     from replaykit.scan import Finding

@@ -10,12 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from replaykit.states import stream_state_of
+
 MIN_BATCHES_TO_TEST = 5
-
-
-def _state_of(message: dict[str, Any]) -> Any:
-    stream = message.get("stream")
-    return stream.get("stream_state") if message.get("type") == "STREAM" and isinstance(stream, dict) else message
 
 
 def _count(message: dict[str, Any]) -> float:
@@ -32,11 +29,11 @@ def unique_states_with_counts(states: list[dict[str, Any]]) -> list[tuple[dict[s
     i = 0
     while i < n - 1:
         j = i + 1
-        while j < n - 1 and _state_of(states[i]) == _state_of(states[j]):
+        while j < n - 1 and stream_state_of(states[i]) == stream_state_of(states[j]):
             j += 1
         total = sum(_count(s) for s in states[i:j])
         kept.append((states[i], total))
-        if j == n - 1 and _state_of(states[i]) != _state_of(states[j]):
+        if j == n - 1 and stream_state_of(states[i]) != stream_state_of(states[j]):
             kept.append((states[j], _count(states[j])))
         i = j
     return [(s, c) for s, c in kept if c]
@@ -60,12 +57,3 @@ def select_states(states: list[dict[str, Any]]) -> list[tuple[dict[str, Any], fl
         return candidates[-1:]
     rate = (len(candidates) // MIN_BATCHES_TO_TEST) or 1
     return [c for idx, c in enumerate(candidates) if idx != 0 and idx % rate == 0 and idx != len(candidates) - 1]
-
-
-def state_input(selected: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``--state`` input for a read from one selected checkpoint (STREAM states only, no namespace)."""
-    stream = selected.get("stream") if selected.get("type") == "STREAM" else None
-    if not isinstance(stream, dict) or not stream.get("stream_state"):
-        return []
-    name = (stream.get("stream_descriptor") or {}).get("name")
-    return [{"type": "STREAM", "stream": {"stream_descriptor": {"name": name}, "stream_state": stream["stream_state"]}}]

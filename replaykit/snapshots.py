@@ -1,8 +1,6 @@
-"""Snapshots: byte-stable expected records (CAT's ``expected_records.jsonl``) and final-state files.
+"""Snapshots: the expected-records file (rendered by :mod:`replaykit.expected_records`) and final-state files.
 
-Records are ordered by stream, then primary key (else canonical JSON), keys sorted, one record per line,
-one trailing newline: the same recording gives the same bytes whatever order the CDK's threads emitted
-the records in.  State snapshots hold each read invocation's final state per stream, volatile fields masked.
+State snapshots hold each read invocation's final state per stream, volatile fields masked.
 Comparing and reporting follow syrupy: unchanged / updated / created / unused, with a diff summary.
 """
 
@@ -13,68 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replaykit.files import canonical_json, dump_json
+from replaykit import expected_records
+from replaykit.diff_text import Scrub, pretty_lines
+from replaykit.files import dump_json
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
-from replaykit.record_diff import Scrub, diff_stream
 from replaykit.volatile import VolatileRecordFields
-
-# emitted_at is the instant of a recording, not data: expected_records.jsonl holds 0 so that re-recording the
-# same data gives the same bytes (CAT never compares it; replay compares real emitted_at through the index).
-EXPECTED_EMITTED_AT = 0
-
-
-def primary_keys(catalog: dict[str, Any] | None) -> dict[str, list[list[str]]]:
-    """Primary-key paths per stream name from a configured catalog."""
-    keys: dict[str, list[list[str]]] = {}
-    for configured in (catalog or {}).get("streams", []):
-        stream = configured.get("stream", {})
-        pk = configured.get("primary_key") or stream.get("source_defined_primary_key") or []
-        keys[str(stream.get("name"))] = [list(path) if isinstance(path, list) else [path] for path in pk]
-    return keys
-
-
-def _pk_value(data: dict[str, Any], paths: list[list[str]]) -> tuple[Any, ...] | None:
-    values: list[Any] = []
-    for path in paths:
-        node: Any = data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return None
-        values.append(node)
-    return tuple(values)
-
-
-def _sort_key(record: dict[str, Any], pks: dict[str, list[list[str]]]) -> tuple[Any, ...]:
-    stream = str(record.get("stream"))
-    data = record.get("data") or {}
-    pk = _pk_value(data, pks.get(stream, [])) if pks.get(stream) else None
-    line = canonical_json(record)
-    # (type name, repr) keeps mixed-type keys comparable; ties broken by the whole line.
-    pk_key = tuple((type(v).__name__, v if isinstance(v, int | float) else str(v)) for v in pk) if pk else ()
-    return (str(record.get("namespace") or ""), stream, 0 if pk else 1, pk_key, line)
-
-
-def expected_record_line(record: dict[str, Any], volatile: VolatileRecordFields | None = None) -> dict[str, Any]:
-    """The line of ``record`` in expected records: emitted_at fixed, the volatile record fields left out."""
-    data = volatile.mask(str(record.get("stream")), record.get("data")) if volatile else record.get("data")
-    line = {"stream": record.get("stream"), "data": data, "emitted_at": EXPECTED_EMITTED_AT}
-    if record.get("namespace"):
-        line["namespace"] = record["namespace"]
-    return line
-
-
-def render_expected_records(
-    records: list[dict[str, Any]], catalog: dict[str, Any] | None, volatile: VolatileRecordFields | None = None
-) -> str:
-    pks = primary_keys(catalog)
-    if volatile:
-        volatile.check_primary_keys(pks)
-    lines = [expected_record_line(r, volatile) for r in records]
-    lines.sort(key=lambda r: _sort_key(r, pks))
-    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in lines)
-
 
 # --------------------------------------------------------------------------- state snapshots and the report
 
@@ -110,38 +52,7 @@ class SnapshotChange:
     summary: list[str] = field(default_factory=list)
 
 
-def _records_by_stream(text: str) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = {}
-    for line in text.splitlines():
-        if line.strip():
-            record = json.loads(line)
-            grouped.setdefault(str(record.get("stream")), []).append(record.get("data") or {})
-    return grouped
-
-
-def diff_expected_records(
-    old_text: str, new_text: str, catalog: dict[str, Any] | None, scrub: Scrub | None = None
-) -> list[str]:
-    """Per stream that differs: records added / removed / changed by primary key (over all records), the
-    changed field paths with counts and a few example values."""
-    try:
-        old, new = _records_by_stream(old_text), _records_by_stream(new_text)
-    except ValueError:
-        return ["the old file is not valid JSON lines"]
-    pks = primary_keys(catalog)
-    lines = []
-    for stream in sorted(set(old) | set(new)):
-        diff = diff_stream(stream, old.get(stream, []), new.get(stream, []), pks.get(stream), scrub=scrub)
-        if not diff.differs:
-            continue
-        lines.append(f"stream {stream}: {diff.counts()} (by {diff.keyed_by})")
-        lines.extend(f"  {line}" for line in [*diff.field_lines(), *diff.key_lines()])
-    return lines or ["only the order or formatting differs"]
-
-
 def diff_states(old_text: str, new_text: str) -> list[str]:
-    from deepdiff import DeepDiff
-
     try:
         old, new = json.loads(old_text), json.loads(new_text)
     except ValueError:
@@ -149,7 +60,7 @@ def diff_states(old_text: str, new_text: str) -> list[str]:
     lines = []
     for stream in sorted(set(old) | set(new)):
         if old.get(stream) != new.get(stream):
-            pretty = DeepDiff(old.get(stream), new.get(stream)).pretty().splitlines()
+            pretty = pretty_lines(old.get(stream), new.get(stream), ignore_order=False)
             lines.append(f"stream {stream}: " + "; ".join(pretty[:3]) + (" …" if len(pretty) > 3 else ""))
     return lines
 
@@ -170,7 +81,9 @@ def compare_snapshots(
         elif snapshot.kind == "expected_records":
             changes.append(
                 SnapshotChange(
-                    snapshot.path, "updated", diff_expected_records(old, snapshot.content, snapshot.catalog, scrub)
+                    snapshot.path,
+                    "updated",
+                    expected_records.diff(old, snapshot.content, snapshot.catalog, scrub, str(snapshot.path)),
                 )
             )
         else:
@@ -193,7 +106,7 @@ def desired_snapshots(
     files = []
     basic = next((i for i in invocations if i.suite == "basic_read" and i.id in outputs), None)
     if expected_path is not None and basic is not None:
-        text = render_expected_records(outputs[basic.id].records, basic.catalog, volatile_records)
+        text = expected_records.render(outputs[basic.id].records, basic.catalog, volatile_records)
         files.append(SnapshotFile(expected_path, text, "expected_records", basic.catalog))
     for invocation in invocations:
         if invocation.command == "read" and invocation.id in outputs and outputs[invocation.id].states:

@@ -21,6 +21,7 @@ from replaykit.acceptance import AcceptanceConfig, load_acceptance_config
 from replaykit.config_paths import named_paths
 from replaykit.errors import ConfigError, ReplaykitError
 from replaykit.files import write_atomic
+from replaykit.states import descriptor, stream_message
 
 _CURRENT_TYPES = ("STREAM", "GLOBAL")
 
@@ -39,7 +40,7 @@ class StateFile:
         return self.legacy_shape is not None
 
     def streams(self) -> list[str]:
-        return [str(_descriptor(m).get("name")) for m in self.messages if m.get("type") == "STREAM"]
+        return [str(descriptor(m).get("name")) for m in self.messages if m.get("type") == "STREAM"]
 
     def warning(self, shown: str | None = None) -> str:
         """What was converted, naming the file (``shown``: the path as the user wrote it)."""
@@ -54,18 +55,8 @@ class StateFile:
         return text + "; `replaykit plan --write` rewrites the file in the current shape"
 
 
-def _descriptor(message: dict[str, Any]) -> dict[str, Any]:
-    stream = message.get("stream")
-    descriptor = stream.get("stream_descriptor") if isinstance(stream, dict) else None
-    return descriptor if isinstance(descriptor, dict) else {}
-
-
-def _stream_message(name: str, state: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "STREAM", "stream": {"stream_descriptor": {"name": name}, "stream_state": state}}
-
-
 def _from_legacy_map(blob: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-    messages = [_stream_message(str(k), v) for k, v in blob.items() if isinstance(v, dict)]
+    messages = [stream_message({"name": str(k)}, v) for k, v in blob.items() if isinstance(v, dict)]
     dropped = tuple(str(k) for k, v in blob.items() if not isinstance(v, dict))
     return messages, dropped
 
@@ -177,7 +168,7 @@ def conversion_lines(state: StateFile) -> list[str]:
     for message in state.messages:
         if message.get("type") == "STREAM":
             stream_state = (message.get("stream") or {}).get("stream_state")
-            lines.append(f"stream {_descriptor(message).get('name')}: {json.dumps(stream_state, sort_keys=True)}")
+            lines.append(f"stream {descriptor(message).get('name')}: {json.dumps(stream_state, sort_keys=True)}")
         else:
             lines.append(json.dumps(message, sort_keys=True))
     return lines

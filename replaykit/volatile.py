@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from replaykit import json_paths
 from replaykit.errors import ConfigError
-from replaykit.records import delete_paths
 
 SETTING = "volatile_record_fields"
 ALL_STREAMS = "*"
@@ -44,7 +44,7 @@ class VolatileRecordFields:
     def mask(self, stream: str, data: Any) -> Any:
         """``data`` without the stream's masked fields (the same object when nothing is masked)."""
         paths = self.for_stream(stream)
-        return delete_paths(data, paths) if paths else data
+        return json_paths.delete(data, paths) if paths else data
 
     def with_fields(self, found: Mapping[str, Iterable[str]]) -> VolatileRecordFields:
         """These entries plus ``found`` (stream -> paths) not already masked."""

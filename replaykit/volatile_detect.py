@@ -20,10 +20,10 @@ from replaykit.determinism import diff_runs
 from replaykit.errors import RecordingError, UsageError
 from replaykit.invocation_ids import Discovered
 from replaykit.plan import PlannedInvocation, build_plan, load_acceptance_config
+from replaykit.primary_keys import configured_primary_keys
 from replaykit.recording_session import RecordingSession, RecordProgress
 from replaykit.runner import LiveCallback, open_runner
 from replaykit.settings import Settings
-from replaykit.snapshots import primary_keys
 from replaykit.volatile import SETTING, VolatileRecordFields
 
 
@@ -96,7 +96,7 @@ def detect_volatile(
         session.runner.close()
     proposal = VolatileProposal(basic.id, settings.volatile_record_fields, pyproject=_pyproject(settings))
     catalog = session.catalogs.get(basic.id)
-    keys = primary_keys(catalog)
+    keys = configured_primary_keys(catalog)
     first, second = (run.records_by_stream() for run in runs)
     for stream in sorted(set(first) | set(second)):
         old, new = ([r.get("data") or {} for r in side.get(stream, [])] for side in (first, second))

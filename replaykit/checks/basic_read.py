@@ -10,10 +10,10 @@ Beyond CAT (``strict_only``: a warning by default, a failure under ``--strict``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from replaykit import expected_records
 from replaykit import invocation_ids as ids
 from replaykit.checks import (
     CheckContext,
@@ -28,7 +28,8 @@ from replaykit.checks import read_rules as rules
 from replaykit.checks.metadata import is_certified
 from replaykit.checks.strictness import basic_read_violations
 from replaykit.messages import ConnectorOutput
-from replaykit.records import ExpectedRecordsError, compare_stream, expected_records, expected_streams
+from replaykit.primary_keys import configured_stream_key
+from replaykit.records import compare_stream
 
 SUITE = "basic_read"
 
@@ -63,20 +64,6 @@ def undeclared_fields(records: list[dict[str, Any]], catalog: dict[str, Any]) ->
         if extra:
             out.append(f"Records of stream {name} have fields the schema does not declare: {extra[:10]}")
     return out
-
-
-def load_expected(path: Any) -> dict[str, list[dict[str, Any]]] | str:
-    """CAT's ``expected_records_by_stream``: every line an ``AirbyteRecordMessage``, grouped by stream."""
-    expected: dict[str, list[dict[str, Any]]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            return f"{path}:{number}: not an AirbyteRecordMessage ({exc})"
-        if not isinstance(record, dict) or not {"stream", "data", "emitted_at"} <= set(record):
-            return f"{path}:{number}: not an AirbyteRecordMessage (it needs stream, data and emitted_at)"
-        expected.setdefault(str(record["stream"]), []).append(record.get("data") or {})
-    return expected
 
 
 def read_steps(
@@ -123,10 +110,7 @@ def _strict_expected_records(
     path = context.resolve(expectation.path)
     if path is None or not path.is_file():
         return [f"expected records file {expectation.path} does not exist"]
-    try:
-        counts = expected_streams(path)
-    except ExpectedRecordsError as exc:
-        return [f"{exc}; regenerate it with `replaykit replay --update`"]
+    counts = expected_records.stream_counts(path)  # a bad line: ExpectedRecordsError (exit 2)
     streams = rules.streams_of(catalog)
     records = rules.by_stream(output.records)
     problems: list[str] = []
@@ -135,16 +119,15 @@ def _strict_expected_records(
             problems.append(f"Expected exactly one stream matching name {name} but got 0")
             continue
         configured = streams[name]
-        pk = configured.get("primary_key") or configured["stream"].get("source_defined_primary_key") or []
         comparison = compare_stream(
             name,
-            expected_records(path, name),
+            expected_records.stream_source(path, name),
             records.get(name, []),
             ignored=[  # the volatile record fields are not in the file: ignored as CAT's ignored_fields
                 *(str(f.name) for f in (test.ignored_fields or {}).get(name) or []),
                 *context.volatile_records.for_stream(name),
             ],
-            pk_paths=[list(p) for p in pk],
+            pk_paths=configured_stream_key(configured),  # replaykit's pairing rule, not CAT's
             exact_order=expectation.exact_order,
             extra_fields=expectation.extra_fields,
             extra_records=expectation.extra_records,
@@ -175,10 +158,7 @@ def _test_read(context: CheckContext, test: Any, output: ConnectorOutput, catalo
         path = context.resolve(expectation.path)
         if path is None or not path.is_file():
             return [f"expected records file {expectation.path} does not exist"]
-        loaded = load_expected(path)
-        if isinstance(loaded, str):
-            return [loaded]
-        expected = loaded
+        expected = expected_records.data_by_stream(path)  # a bad line: ExpectedRecordsError (exit 2)
     fixture_failures = basic_read_violations(test, high=high, certified=certified, catalog=catalog, expected=expected)
     if fixture_failures:
         return fixture_failures[:1]

@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from replaykit.states import descriptor_name
+
 SCHEMA_TYPES = {
     "string": str,
     "str": str,
@@ -66,13 +68,6 @@ def _same_shape(actual: str, future: str) -> bool:
     return True
 
 
-def _descriptor_name(state: dict[str, Any]) -> str | None:
-    stream = state.get("stream")
-    if not isinstance(stream, dict):
-        return None
-    return (stream.get("stream_descriptor") or {}).get("name")
-
-
 def abnormal_state_cursor_problems(
     catalog: dict[str, Any] | None,
     output_states: list[dict[str, Any]],
@@ -90,7 +85,7 @@ def abnormal_state_cursor_problems(
     cursors = {name: cursor_name(c) for name, c in streams.items()}
     actual: dict[str, list[Any]] = {}
     for state in output_states:
-        name = _descriptor_name(state)
+        name = descriptor_name(state)
         if name is None:
             return ["Only per-stream states can be checked: CAT reads `state.stream` of every output state"]
         if name not in cursors:
@@ -99,7 +94,7 @@ def abnormal_state_cursor_problems(
         actual[name] = find_cursor_values(stream_state, str(cursors[name]))
     future: dict[str, list[Any]] = {}
     for state in future_states:
-        name = _descriptor_name(state)
+        name = descriptor_name(state)
         if name in cursors:
             future[name] = find_cursor_values((state.get("stream") or {}).get("stream_state"), str(cursors[name]))
     if not all(future.values()):

@@ -8,7 +8,8 @@ from typing import Any
 from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, result, skipped
 from replaykit.checks.compat import catalog_breaking_changes
-from replaykit.checks.schema import has_property_path, property_at, walk
+from replaykit.checks.schema import has_property_path, property_at
+from replaykit.json_paths import entries
 
 SUITE = "discovery"
 
@@ -86,7 +87,7 @@ def additional_properties(streams: list[dict[str, Any]]) -> list[str]:
     bad = [
         s["name"]
         for s in streams
-        if any(k == "additionalProperties" and v is False for _, k, v in walk(s.get("json_schema"), ()))
+        if any(k == "additionalProperties" and v is False for _, k, v in entries(s.get("json_schema"), ()))
     ]
     return ["When set, additionalProperties field value must be true for backward compatibility."] if bad else []
 
@@ -120,7 +121,7 @@ def run(context: CheckContext) -> list[CheckResult]:
         cursors = defined_cursors(streams)
         results.append(result(SUITE, "test_defined_cursors_exist_in_schema", cursors, params))
 
-        with_refs = [s["name"] for s in streams if any(k == "$ref" for _, k, _ in walk(s.get("json_schema"), ()))]
+        with_refs = [s["name"] for s in streams if any(k == "$ref" for _, k, _ in entries(s.get("json_schema"), ()))]
         results.append(
             result(
                 SUITE,

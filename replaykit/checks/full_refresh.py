@@ -14,7 +14,8 @@ from replaykit import invocation_ids as ids
 from replaykit.checks import CheckContext, CheckResult, beyond_cat, result, skipped
 from replaykit.checks.strictness import ignored_fields_violations
 from replaykit.messages import ConnectorOutput
-from replaykit.records import compare_stream, pk_of
+from replaykit.primary_keys import configured_only_primary_keys, pk_text
+from replaykit.records import compare_stream
 from replaykit.volatile import VolatileRecordFields
 
 SUITE = "full_refresh"
@@ -51,11 +52,7 @@ def records_subset(
     """The legacy (CAT <= 2.x) comparison: each stream's first-read records are in the second read (the
     ``volatile`` record fields ignored as ``ignored_fields``)."""
     volatile = volatile or VolatileRecordFields()
-    pks = {  # the configured primary key, as CAT's legacy comparison
-        str(c.get("stream", {}).get("name")): [list(p) if isinstance(p, list) else [p] for p in c["primary_key"]]
-        for c in (catalog or {}).get("streams", [])
-        if c.get("primary_key")
-    }
+    pks = configured_only_primary_keys(catalog)  # CAT's legacy comparison: the configured primary_key only
     second_by_stream = second.records_by_stream()
     problems: list[str] = []
     for stream, records in sorted(first.records_by_stream().items()):
@@ -64,8 +61,8 @@ def records_subset(
         if paths:
             comparison = compare_stream(
                 stream,
-                [{"primary_key": pk_of(r.get("data"), paths)} for r in records],
-                [{"primary_key": pk_of(r.get("data"), paths)} for r in again],
+                [{"primary_key": pk_text(r.get("data"), paths)} for r in records],
+                [{"primary_key": pk_text(r.get("data"), paths)} for r in again],
                 extra_records=True,
             )
         else:

@@ -11,33 +11,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from replaykit import invocation_ids as ids
 from replaykit.checks import FAIL, SKIP, CheckContext, CheckResult, result, skipped, with_discovered_streams
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems
+from replaykit.diff_text import short
 from replaykit.errors import ConfigError
 from replaykit.invocation_ids import Role
-from replaykit.messages import ConnectorOutput, final_states
+from replaykit.messages import ConnectorOutput
 from replaykit.records import record_key
 from replaykit.slices import select_states
 from replaykit.state_files import load_state_file
+from replaykit.states import descriptor_name, state_by_stream_name
 
 SUITE = "incremental"
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _state_mapping(states: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """Legacy CAT's ``state`` for cursor comparisons: stream name -> stream_state (a legacy blob as is)."""
-    mapping = final_states(states or [])
-    if "__legacy__" in mapping and isinstance(mapping["__legacy__"], dict):
-        return dict(mapping["__legacy__"])
-    return {name.rsplit(".", 1)[-1]: value for name, value in mapping.items()}
 
 
 def two_sequential_reads(
@@ -64,11 +52,13 @@ def two_sequential_reads(
         ]
     if strict:
         paths = {k: list(v) for k, v in (test.cursor_paths or {}).items()}
-        problems = cursor_comparison_problems(catalog, first.records, _state_mapping(first.states), paths, newer=False)
+        problems = cursor_comparison_problems(
+            catalog, first.records, state_by_stream_name(first.states), paths, newer=False
+        )
         problems += cursor_comparison_problems(
             catalog,
             second.records,
-            _state_mapping(second_state),
+            state_by_stream_name(second_state),
             paths,
             newer=True,
             threshold_days=test.threshold_days,
@@ -114,7 +104,7 @@ def sequential_slices(context: CheckContext, i: int, params: str) -> CheckResult
             if len(output.records) < expected:
                 problems.append(
                     f"Read {k} of {len(reads)} should produce at least one record. {read_id} from state "
-                    f"{_short(invocation.state)} produced {len(output.records)} record(s); the first read emitted "
+                    f"{short(invocation.state, 200)} produced {len(output.records)} record(s); the first read emitted "
                     f"{expected} after that checkpoint"
                 )
     return result(SUITE, test_name, problems, params)
@@ -154,7 +144,7 @@ def future_state_coverage(
         stream = state.get("stream") if isinstance(state, dict) else None
         if not isinstance(stream, dict):
             return ["High test strictness level error: the future state file must hold per-stream states"]
-        in_states.add(str((stream.get("stream_descriptor") or {}).get("name")))
+        in_states.add(str(descriptor_name(state)))
     undeclared = sorted(incremental - {s.name for s in future.missing_streams} - in_states)
     if undeclared:
         return [

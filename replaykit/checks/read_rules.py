@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from replaykit.checks.structure import expected_schema_structure, freeze, object_structure
+from replaykit.primary_keys import pk_values, source_defined_primary_keys
 
 _DATE_TIME = re.compile(r"^\d{4}-\d?\d-\d?\d(\s|T)\d?\d:\d?\d:\d?\d(.\d+)?.*$")
 
@@ -107,25 +108,15 @@ def empty_streams(records: list[dict[str, Any]], catalog: dict[str, Any], allowe
     return None
 
 
-def _pk_values(data: Any, paths: list[list[str]]) -> list[Any]:
-    values = []
-    for path in paths:
-        node = data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        values.append(node)
-    return values
-
-
 def primary_keys_data_type(records: list[dict[str, Any]], catalog: dict[str, Any]) -> str | None:
     """CAT's ``_validate_primary_keys_data_type`` (the stream's ``source_defined_primary_key``)."""
     streams = streams_of(catalog)
     for record in records:
         configured = streams.get(str(record.get("stream")))
-        pks = (configured or {}).get("stream", {}).get("source_defined_primary_key") or []
-        if not pks:
+        paths = source_defined_primary_keys(configured or {})  # CAT's rule
+        if not paths:
             continue
-        values = _pk_values(record.get("data") or {}, [list(pk) for pk in pks])
+        values = pk_values(record.get("data") or {}, paths)
         for value in values:
             if isinstance(value, list | dict):
                 kind = "object" if isinstance(value, dict) else "array"
@@ -174,11 +165,10 @@ def compare_expected(
     configured = [c for c in catalog.get("streams", []) if (c.get("stream") or {}).get("name") == name]
     if len(configured) != 1:
         return f"Expected exactly one stream matching name {name} but got {len(configured)}"
-    pks = configured[0]["stream"].get("source_defined_primary_key") or []
-    if pks:
-        paths = [list(pk) for pk in pks]
-        wanted = [_hashable(_pk_values(d, paths)) for d in expected]
-        got = [_hashable(_pk_values(d, paths)) for d in actual]
+    paths = source_defined_primary_keys(configured[0])  # CAT's rule
+    if paths:
+        wanted = [_hashable(pk_values(d, paths)) for d in expected]
+        got = [_hashable(pk_values(d, paths)) for d in actual]
         if exact_order:
             if got[: len(wanted)] != wanted:
                 return f"Expected to see those primary keys in order in the actual response for stream {name}."

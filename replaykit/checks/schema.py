@@ -1,21 +1,9 @@
-"""Walking JSON schemas the way CAT's dpath globs do."""
+"""JSON schema paths as CAT reads them: the expected structure, property lookups (the generic walk over
+every key is :func:`replaykit.json_paths.entries`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-
-def walk(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
-    """(path including the key, key, value) for every key of every mapping (list items get their index)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            child = (*path, key)
-            yield child, key, value
-            yield from walk(value, child)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from walk(value, (*path, i))
 
 
 def leaf_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from replaykit.checks.schema import walk
 from replaykit.checks.structure import expected_schema_structure, freeze
-from replaykit.scrub import CAT_SECRET_NAMES
+from replaykit.json_paths import at, entries
+from replaykit.secret_discovery import CAT_SECRET_NAMES
 
 SECRET_NAMES = CAT_SECRET_NAMES
 _NOT_NAMES = {"anyOf", "oneOf", "allOf", "not", "properties", "items", "type", "prefixItems"}
@@ -50,11 +50,11 @@ def secret_marking(spec: dict[str, Any], names: frozenset[str] | tuple[str, ...]
     """test_secret_is_properly_marked: CAT's two messages, with the offending property paths."""
     wrongly_marked, unmarked = [], []
     properties = spec.get("properties") or {}
-    for path, key, _value in walk(properties, ("properties",)):
+    for path, key, _value in entries(properties, ("properties",)):
         if key != "type":
             continue
         holder_path = path[:-1]
-        holder = _node(spec, holder_path)
+        holder = at(spec, holder_path)
         if not isinstance(holder, dict):
             continue
         name = _field_name(path)
@@ -78,19 +78,12 @@ def secret_marking(spec: dict[str, Any], names: frozenset[str] | tuple[str, ...]
     return out
 
 
-def _node(root: Any, path: tuple[Any, ...]) -> Any:
-    node = root
-    for part in path:
-        node = node[part] if isinstance(node, dict | list) else None
-    return node
-
-
 def oneof_usage(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, variants in walk(spec, ()):
+    for path, key, variants in entries(spec, ()):
         if key not in ("oneOf", "anyOf") or not isinstance(variants, list):
             continue
-        parent = _node(spec, path[:-1])
+        parent = at(spec, path[:-1])
         where = "/".join(str(p) for p in path)
         if not isinstance(parent, dict) or parent.get("type") != "object":
             out.append(f"The {where} has to be of type object")
@@ -120,13 +113,13 @@ def _not_property_name(path: tuple[Any, ...]) -> bool:
 
 
 def forbidden_keywords(spec: dict[str, Any]) -> list[str]:
-    found = sorted({str(k) for path, k, _ in walk(spec, ()) if k in FORBIDDEN and _not_property_name(path)})
+    found = sorted({str(k) for path, k, _ in entries(spec, ()) if k in FORBIDDEN and _not_property_name(path)})
     return [f"Found the following disallowed JSON schema features: {found}"] if found else []
 
 
 def enum_usage(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key == "enum" and isinstance(value, list) and _not_property_name(path):
             seen = [freeze(v) for v in value]  # CAT: len(set(enum)), so 1, 1.0 and true are one value
             if len(set(seen)) != len(seen):
@@ -136,7 +129,7 @@ def enum_usage(spec: dict[str, Any]) -> list[str]:
 
 def property_type_is_not_array(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         is_property_type = key == "type" and len(path) >= 3 and path[-3] == "properties" and isinstance(value, list)
         if is_property_type and (len(value) not in (1, 2) or (len(value) == 2 and value[1] != "null")):
             out.append(f"{'/'.join(map(str, path))}: type should be non-array or [type, null], got {value}")
@@ -145,9 +138,9 @@ def property_type_is_not_array(spec: dict[str, Any]) -> list[str]:
 
 def object_not_empty(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key == "type" and value == "object" and len(path) > 1:
-            holder = _node(spec, path[:-1])
+            holder = at(spec, path[:-1])
             if isinstance(holder, dict) and not holder.get("properties") and "oneOf" not in holder:
                 out.append(f"{'/'.join(map(str, path[:-1]))}: object type must have non-empty properties")
     return out
@@ -155,9 +148,9 @@ def object_not_empty(spec: dict[str, Any]) -> list[str]:
 
 def array_type(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key == "type" and value == "array":
-            holder = _node(spec, path[:-1])
+            holder = at(spec, path[:-1])
             items = holder.get("items") if isinstance(holder, dict) else None
             if items is None:
                 continue
@@ -171,8 +164,8 @@ def array_type(spec: dict[str, Any]) -> list[str]:
 
 def duplicate_order(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
-        holder = _node(spec, path[:-1])
+    for path, key, value in entries(spec, ()):
+        holder = at(spec, path[:-1])
         if (
             key == "properties"
             and isinstance(value, dict)
@@ -191,7 +184,7 @@ def duplicate_order(spec: dict[str, Any]) -> list[str]:
 
 def nested_group(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, _ in walk(spec, ()):
+    for path, key, _ in entries(spec, ()):
         if key == "group" and _not_property_name(path) and not (len(path) == 3 and path[0] == "properties"):
             out.append(f"{'/'.join(map(str, path))}: group may only be set on top-level properties")
     return out
@@ -199,9 +192,9 @@ def nested_group(spec: dict[str, Any]) -> list[str]:
 
 def display_type(spec: dict[str, Any]) -> list[str]:
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key == "display_type" and _not_property_name(path):
-            holder = _node(spec, path[:-1])
+            holder = at(spec, path[:-1])
             if not isinstance(holder, dict) or "oneOf" not in holder:
                 out.append(f"{'/'.join(map(str, path))}: display_type is only allowed on fields with oneOf")
             elif value not in ("dropdown", "radio"):
@@ -210,12 +203,12 @@ def display_type(spec: dict[str, Any]) -> list[str]:
 
 
 def refs(spec: dict[str, Any]) -> list[str]:
-    found = [p for p, k, _ in walk(spec, ()) if k == "$ref"]
+    found = [p for p, k, _ in entries(spec, ()) if k == "$ref"]
     return ["Found unresolved `$refs` value in spec.json file"] if found else []
 
 
 def additional_properties(spec: dict[str, Any]) -> list[str]:
-    bad = [p for p, k, v in walk(spec, ()) if k == "additionalProperties" and v is not True]  # CAT: any such key
+    bad = [p for p, k, v in entries(spec, ()) if k == "additionalProperties" and v is not True]  # CAT: any such key
     return ["When set, additionalProperties field value must be true for backward compatibility."] if bad else []
 
 
@@ -270,10 +263,10 @@ DATE_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 def date_pattern_warnings(spec: dict[str, Any]) -> list[str]:
     """CAT's ``test_date_pattern`` (warnings only): a date / date-time format without CAT's pattern."""
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key != "format" or not isinstance(value, str):
             continue
-        holder = _node(spec, path[:-1])
+        holder = at(spec, path[:-1])
         pattern = holder.get("pattern") if isinstance(holder, dict) else None
         where = "/".join(map(str, path))
         if value == "date" and pattern != DATE_PATTERN:
@@ -286,10 +279,10 @@ def date_pattern_warnings(spec: dict[str, Any]) -> list[str]:
 def date_format_warnings(spec: dict[str, Any]) -> list[str]:
     """CAT's ``test_date_format`` (warnings only): CAT's date pattern without the matching format."""
     out = []
-    for path, key, value in walk(spec, ()):
+    for path, key, value in entries(spec, ()):
         if key != "pattern" or value not in (DATE_PATTERN, DATE_TIME_PATTERN):
             continue
-        holder = _node(spec, path[:-1])
+        holder = at(spec, path[:-1])
         found = holder.get("format") if isinstance(holder, dict) else None
         wanted = "date" if value == DATE_PATTERN else "date-time"
         if found != wanted:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from replaykit import json_paths
 from replaykit.invocations import Invocation
 from replaykit.mocks.manifest import Parent, StreamHints
 from replaykit.mocks.recording import Exchange, Recording
@@ -119,22 +119,6 @@ class Skipped:
 # --------------------------------------------------------------------------- helpers
 
 
-def _walk(value: Any, path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, (*path, str(key)))
-    elif not isinstance(value, list):
-        yield path, value
-
-
-def _get(value: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
 def _set(value: Any, path: tuple[str, ...], item: Any) -> None:
     for key in path[:-1]:
         value = value.setdefault(key, {})
@@ -228,10 +212,10 @@ def _detect_pagination(exchanges: list[Exchange], hints: StreamHints | None, ski
             for exchange in exchanges:
                 if exchange is follower:
                     continue
-                for path, value in _walk(exchange.body):
+                for path, value in json_paths.leaves(exchange.body):
                     if value is not None and str(value) == token and path:
-                        last = [e for e in exchanges if _get(e.body, path) in (None, "")]
-                        return Pagination("cursor", param, path, _get(last[0].body, path) if last else None)
+                        last = [e for e in exchanges if json_paths.get(e.body, path) in (None, "")]
+                        return Pagination("cursor", param, path, json_paths.get(last[0].body, path) if last else None)
         numbers = sorted(int(v) for v in values if v is not None and v.lstrip("-").isdigit())
         if len(numbers) >= 2 and numbers[1] - numbers[0] == 1:
             return Pagination("page", param)
@@ -253,7 +237,7 @@ def _order_pages(exchanges: list[Exchange], pagination: Pagination | None) -> li
             link = _next_link(exchange)
             nxt = [e for e in exchanges if link and _same_url(e, link)]
         else:
-            token = _get(exchange.body, pagination.body_path)
+            token = json_paths.get(exchange.body, pagination.body_path)
             nxt = [e for e in exchanges if token is not None and e.params.get(pagination.param or "") == str(token)]
         if nxt:
             following[id(exchange)] = nxt[0]
@@ -282,14 +266,18 @@ def _page(exchange: Exchange, model: StreamModel) -> Page:
     records = exchange.records(model.records_path) or []
     token: str | None = None
     if model.pagination and model.pagination.kind == "cursor":
-        value = _get(exchange.body, model.pagination.body_path)
+        value = json_paths.get(exchange.body, model.pagination.body_path)
         token = None if value in (None, "") else str(value)
     elif model.pagination and model.pagination.kind == "link":
         token = _next_link(exchange)
-    first_id = _get(records[0], model.id_path) if records and model.id_path and isinstance(records[0], dict) else None
-    cursors = [str(v) for r in records if model.cursor_path and (v := _get(r, model.cursor_path)) is not None]
+    first_id = (
+        json_paths.get(records[0], model.id_path)
+        if records and model.id_path and isinstance(records[0], dict)
+        else None
+    )
+    cursors = [str(v) for r in records if model.cursor_path and (v := json_paths.get(r, model.cursor_path)) is not None]
     params = {k: v for k, v in exchange.query if k in model.varying}
-    ids = tuple(_get(r, model.id_path) for r in records if model.id_path and isinstance(r, dict))
+    ids = tuple(json_paths.get(r, model.id_path) for r in records if model.id_path and isinstance(r, dict))
     return Page(params, len(records), token, first_id, max(cursors) if cursors else None, ids)
 
 
@@ -352,7 +340,7 @@ def _key_path(value: Any) -> tuple[str, ...] | None:
 def _choose_record(records: list[Any], paths: list[tuple[str, ...]]) -> Any:
     """A record whose id and cursor are truthy (the CDK's RecordBuilder insists)."""
     for record in records:
-        if isinstance(record, dict) and all(_get(record, p) for p in paths):
+        if isinstance(record, dict) and all(json_paths.get(record, p) for p in paths):
             return record
     return records[0] if records else {}
 

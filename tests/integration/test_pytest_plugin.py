@@ -187,6 +187,20 @@ def test_a_typo_in_the_root_settings_is_an_error(pytester: pytest.Pytester) -> N
     assert "unknown key 'strcit' in [tool.replaykit]" in cli.stdout + cli.stderr
 
 
+def test_a_line_of_expected_records_that_is_not_a_record_is_named(pytester: pytest.Pytester) -> None:
+    """The plugin reads the expected records by the CLI's rule: the items fail naming file:line and the fix."""
+    connector = demo_copy(pytester.path, ("basic_read",))
+    expected = connector / "integration_tests" / "expected_records.jsonl"
+    lines = expected.read_text().splitlines(keepends=True)
+    lines[2] = '{"stream": "users", "data": {"id": 1}}\n'
+    expected.write_text("".join(lines))
+    result = _run(pytester, "source-demo", "-k", "test_read")
+    assert result.parseoutcomes().get("failed")
+    output = result.stdout.str()
+    assert "expected_records.jsonl:3: not a record: it needs `emitted_at`" in output
+    assert "regenerate it with `replaykit replay --update`" in output
+
+
 def test_xdist_gives_the_serial_results(pytester: pytest.Pytester) -> None:
     connector = demo_copy(pytester.path, SUITES)
     unmark_password(connector)

@@ -92,6 +92,23 @@ def test_recorded_files_keep_the_umask(tmp_path: Path, demo_api: object) -> None
     assert (connector / "integration_tests" / "expected_records.jsonl").stat().st_mode & 0o777 == 0o644
 
 
+def test_replay_names_the_line_of_expected_records_that_is_not_a_record(tmp_path: Path) -> None:
+    """Valid JSON that is not an AirbyteRecordMessage is a usage error naming file:line, not a check failure."""
+    root = demo_copy(tmp_path)
+    expected = root / "tools" / "demo" / "source-demo" / "integration_tests" / "expected_records.jsonl"
+    lines = expected.read_text().splitlines(keepends=True)
+    lines[4] = '{"stream": "users", "emitted_at": 0}\n'
+    expected.write_text("".join(lines))
+    before = snapshot(root)
+    for args in (["replay"], ["replay", "--update"], ["replay", "--strict"]):
+        proc = run_replaykit(args, cwd=root)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "expected_records.jsonl:5: not a record: it needs a `data` object" in proc.stderr
+        assert proc.stderr.rstrip().endswith("regenerate it with `replaykit replay --update`.")
+        assert "Traceback" not in proc.stderr
+        assert snapshot(root) == before
+
+
 def test_replay_names_a_truncated_expected_records_file_before_running(tmp_path: Path) -> None:
     root = demo_copy(tmp_path)
     expected = root / "tools" / "demo" / "source-demo" / "integration_tests" / "expected_records.jsonl"
@@ -101,7 +118,7 @@ def test_replay_names_a_truncated_expected_records_file_before_running(tmp_path:
         proc = run_replaykit(args, cwd=root)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert str(expected) in proc.stderr
-        assert "corrupt at line" in proc.stderr
+        assert f"{expected}:{len(expected.read_text().splitlines())}: not JSON" in proc.stderr
         assert "Traceback" not in proc.stderr
         assert "replaying" not in proc.stdout
         assert snapshot(root) == before

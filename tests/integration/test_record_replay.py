@@ -18,11 +18,11 @@ import pytest
 
 from conftest import TEST_KEY, all_text, faketime_env, make_connector, run_replaykit
 from demo_api import DemoAPI
+from replaykit.expected_records import render as render_expected_records
 from replaykit.files import canonical_json
 from replaykit.invocations import load_index
 from replaykit.replayer import replay
 from replaykit.settings import resolve_settings
-from replaykit.snapshots import render_expected_records
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -111,9 +111,12 @@ def test_preflight_names_a_previous_leftover_that_is_a_file(tmp_path: Path) -> N
 def test_preflight_names_a_truncated_expected_records_file(tmp_path: Path) -> None:
     path = tmp_path / "expected_records.jsonl"
     path.write_text('{"stream": "a", "data": {}}\n{"stream": "a", "da')
-    with pytest.raises(UsageError, match="corrupt at line 2") as info:
+    with pytest.raises(UsageError, match=r"expected_records.jsonl:1: not a record: it needs `emitted_at`"):
         check_expected_records(path)
-    assert "git checkout -- " in str(info.value)
+    path.write_text('{"stream": "a", "data": {}, "emitted_at": 0}\n{"stream": "a", "da')
+    with pytest.raises(UsageError, match=r"expected_records.jsonl:2: not JSON") as info:
+        check_expected_records(path)
+    assert str(info.value).endswith("regenerate it with `replaykit replay --update`.")
 
 
 def test_preflight_names_read_only_and_unreadable_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,13 @@ import pytest
 
 from replaykit.checks.cursor import abnormal_state_cursor_problems, cursor_comparison_problems, find_cursor_values
 from replaykit.checks.full_refresh import records_subset, sequential_reads
-from replaykit.errors import ConfigError
-from replaykit.messages import ConnectorOutput, state_input_from
+from replaykit.errors import ConfigError, ExpectedRecordsError
+from replaykit.expected_records import stream_counts
+from replaykit.messages import ConnectorOutput
 from replaykit.plan import full_refresh_only_catalog, incremental_only_catalog
-from replaykit.records import ExpectedRecordsError, compare_stream, expected_streams, record_key
+from replaykit.records import compare_stream, record_key
 from replaykit.settings import resolve_settings
+from replaykit.states import state_input_from
 
 # --------------------------------------------------------------------------- record comparison
 
@@ -73,10 +76,12 @@ def test_exact_order_and_extra_fields() -> None:
 def test_expected_records_file_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "expected_records.jsonl"
     path.write_text('{"stream": "a", "data": {"id": 1}, "emitted_at": 0}\n\n{"stream": "a", "data": 3}\n')
-    with pytest.raises(ExpectedRecordsError, match=r"expected_records.jsonl line 3: not a record"):
-        expected_streams(path)
-    path.write_text('{"stream": "a", "data": {"id": 1}}\n{"stream": "b", "data": {}}\n{"stream": "a", "data": {}}\n')
-    assert expected_streams(path) == {"a": 2, "b": 1}
+    with pytest.raises(ExpectedRecordsError, match=r"expected_records.jsonl:3: not a record") as info:
+        stream_counts(path)
+    assert info.value.exit_code == 2
+    assert "replaykit replay --update" in str(info.value)
+    path.write_text("".join(json.dumps({"stream": s, "data": {}, "emitted_at": 0}) + "\n" for s in "aba"))
+    assert stream_counts(path) == {"a": 2, "b": 1}
 
 
 # --------------------------------------------------------------------------- cursors

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from replaykit.scrub import Scrubber, Secret, discover_secrets, placeholder, secret_field_names, too_short
+from replaykit.scrub import Scrubber, Secret, placeholder, too_short
+from replaykit.secret_discovery import discover_secrets, secret_field_names
 
 VALUE = "s3cr3t/val+ue=&x"
 
@@ -86,7 +87,7 @@ def test_basic_auth_pairs_and_client_ids_next_to_secrets() -> None:
 
 
 def test_learning_from_an_exchange() -> None:
-    from replaykit.scrub import learn_from_exchange
+    from replaykit.secret_discovery import learn_from_exchange
 
     learned = learn_from_exchange(
         {"Authorization": "Bearer at-0123456789", "Cookie": "sid=cookie-value-1"},
@@ -132,7 +133,7 @@ def test_every_spelling_of_a_generated_secret_is_scrubbed_and_verified(value: st
 
 
 def test_short_and_short_numeric_values_are_refused() -> None:
-    from replaykit.scrub import unsafe_secret_fields
+    from replaykit.secret_discovery import unsafe_secret_fields
 
     assert too_short("abc")
     assert too_short("1234567")
@@ -165,7 +166,7 @@ def test_lower_case_percent_encoding_keeps_its_case_in_the_placeholder() -> None
 
 
 def test_session_tokens_are_learned_from_their_credential_position() -> None:
-    from replaykit.scrub import learn_from_exchange
+    from replaykit.secret_discovery import learn_from_exchange
 
     learned = learn_from_exchange(
         {"X-Metabase-Session": "5b1c0f7e-aaaa", "Cookie": 'sid="quoted-cookie-value"', "Accept": "application/json"},

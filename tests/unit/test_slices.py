@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from replaykit.slices import select_states, state_input, states_with_expected_counts
+from replaykit.slices import select_states, states_with_expected_counts
+from replaykit.states import checkpoint_input
 
 
 def state(cursor: str | None, count: float) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def test_cats_worked_example() -> None:
     ]
     selected = select_states(states)
     assert [(s["stream"]["stream_state"]["created"], n) for s, n in selected] == [("d10", 3.0)]
-    assert state_input(selected[0][0]) == [
+    assert checkpoint_input(selected[0][0]) == [
         {"type": "STREAM", "stream": {"stream_descriptor": {"name": "events"}, "stream_state": {"created": "d10"}}}
     ]
 

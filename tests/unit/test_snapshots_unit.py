@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from replaykit.snapshots import VOLATILE, diff_states, mask_volatile, render_expected_records, render_state_snapshot
+from replaykit.expected_records import render as render_expected_records
+from replaykit.snapshots import VOLATILE, diff_states, mask_volatile, render_state_snapshot
 
 CATALOG = {"streams": [{"stream": {"name": "users", "source_defined_primary_key": [["id"]]}}]}
 

@@ -11,12 +11,12 @@ import tomllib
 
 from replaykit.determinism import compare_replays
 from replaykit.errors import ConfigError
+from replaykit.expected_records import render as render_expected_records
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 from replaykit.run_result import RunResult
 from replaykit.runner import InvocationRun
 from replaykit.settings import resolve_settings
-from replaykit.snapshots import render_expected_records
 from replaykit.volatile import VolatileRecordFields, parse_volatile_record_fields
 from replaykit.volatile_detect import setting_path
 
