@@ -7,29 +7,14 @@ import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
 
 from replaykit import json_paths
 from replaykit.invocations import Invocation
 from replaykit.mocks.manifest import Parent, StreamHints
+from replaykit.mocks.pagination import PAGE_SIZE_NAMES, Pagination, detect_pagination, next_link, order_pages
 from replaykit.mocks.recording import Exchange, Recording
 
-_PAGE_SIZE_NAMES = ("limit", "per_page", "page_size", "pagesize", "pageSize", "count", "size", "max_results")
 _PLACEHOLDER = re.compile(r"\*\*REDACTED:[A-Za-z0-9_.\-]+\*\*")
-_LINK_NEXT = re.compile(r"<([^>]+)>\s*;\s*rel=\"?next\"?")
-
-
-@dataclass(frozen=True)
-class Pagination:
-    kind: str  # cursor | offset | page | link
-    param: str | None  # query parameter of the token / offset / page (link: when only one changes)
-    body_path: tuple[str, ...] = ()  # cursor: where the next token is in the body
-    last_value: Any = None  # cursor: the token field's value on the last page
-    link_params: tuple[str, ...] = ()  # link: the query parameters the next link sets
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return self.link_params or ((self.param,) if self.param else ())
 
 
 @dataclass(frozen=True)
@@ -152,11 +137,6 @@ def _records_path(exchange: Exchange, hints: StreamHints | None) -> tuple[str, .
     return "unknown"
 
 
-def _next_link(exchange: Exchange) -> str | None:
-    match = _LINK_NEXT.search(exchange.response_headers.get("link", ""))
-    return match.group(1) if match else None
-
-
 def _path_matches(exchange: Exchange, name: str, hints: StreamHints | None) -> bool:
     pattern = hints.path_pattern() if hints else None
     if pattern is not None:
@@ -181,84 +161,6 @@ def _state_value(invocation: Invocation, name: str, cursor: str | None) -> str |
     return None
 
 
-# --------------------------------------------------------------------------- pagination
-
-
-def _detect_pagination(exchanges: list[Exchange], hints: StreamHints | None, skip: set[str]) -> Pagination | None:
-    by_url = {(e.path, tuple(sorted(e.query))): e for e in exchanges}
-    changed: set[str] = set()
-    linked = False
-    for exchange in exchanges:
-        link = _next_link(exchange)
-        if link:
-            parts = urlsplit(link)
-            target = by_url.get((parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))))
-            if target is not None:
-                linked = True
-                changed |= {k for k, v in target.query if exchange.params.get(k) != v}
-    if linked:
-        params = tuple(sorted(changed))
-        return Pagination("link", params[0] if len(params) == 1 else None, link_params=params)
-    candidates = sorted({k for e in exchanges for k, _ in e.query} - skip)
-    if hints and hints.paginator and hints.paginator.token_param:
-        candidates = [hints.paginator.token_param]
-    for param in candidates:
-        followers = [e for e in exchanges if param in e.params]
-        values = {e.params.get(param) for e in exchanges}
-        if not followers or len(values) < 2:
-            continue
-        for follower in followers:
-            token = follower.params[param]
-            for exchange in exchanges:
-                if exchange is follower:
-                    continue
-                for path, value in json_paths.leaves(exchange.body):
-                    if value is not None and str(value) == token and path:
-                        last = [e for e in exchanges if json_paths.get(e.body, path) in (None, "")]
-                        return Pagination("cursor", param, path, json_paths.get(last[0].body, path) if last else None)
-        numbers = sorted(int(v) for v in values if v is not None and v.lstrip("-").isdigit())
-        if len(numbers) >= 2 and numbers[1] - numbers[0] == 1:
-            return Pagination("page", param)
-        if len(numbers) >= 2 or (hints and hints.paginator and hints.paginator.strategy == "OffsetIncrement"):
-            return Pagination("offset", param)
-    return None
-
-
-def _order_pages(exchanges: list[Exchange], pagination: Pagination | None) -> list[Exchange]:
-    """Recorded pages in the order the connector asked for them (cassettes are sorted by request)."""
-    if pagination is None or not exchanges:
-        return exchanges
-    if pagination.kind in ("offset", "page") and pagination.param:
-        param = pagination.param
-        return sorted(exchanges, key=lambda e: int(e.params.get(param, "0") or 0))
-    following: dict[int, Exchange] = {}
-    for exchange in exchanges:
-        if pagination.kind == "link":
-            link = _next_link(exchange)
-            nxt = [e for e in exchanges if link and _same_url(e, link)]
-        else:
-            token = json_paths.get(exchange.body, pagination.body_path)
-            nxt = [e for e in exchanges if token is not None and e.params.get(pagination.param or "") == str(token)]
-        if nxt:
-            following[id(exchange)] = nxt[0]
-    targets = {id(e) for e in following.values()}
-    firsts = [e for e in exchanges if id(e) not in targets]
-    ordered: list[Exchange] = []
-    for first in firsts:
-        current: Exchange | None = first
-        while current is not None and current not in ordered:
-            ordered.append(current)
-            current = following.get(id(current))
-    return ordered + [e for e in exchanges if e not in ordered]
-
-
-def _same_url(exchange: Exchange, url: str) -> bool:
-    parts = urlsplit(url)
-    return exchange.path == parts.path and sorted(exchange.query) == sorted(
-        parse_qsl(parts.query, keep_blank_values=True)
-    )
-
-
 # --------------------------------------------------------------------------- the model
 
 
@@ -269,7 +171,7 @@ def _page(exchange: Exchange, model: StreamModel) -> Page:
         value = json_paths.get(exchange.body, model.pagination.body_path)
         token = None if value in (None, "") else str(value)
     elif model.pagination and model.pagination.kind == "link":
-        token = _next_link(exchange)
+        token = next_link(exchange)
     first_id = (
         json_paths.get(records[0], model.id_path)
         if records and model.id_path and isinstance(records[0], dict)
@@ -288,7 +190,7 @@ def _pages(exchanges: list[Exchange], model: StreamModel) -> list[Page]:
         windows.setdefault(key, []).append(exchange)
     pages: list[Page] = []
     for key in sorted(windows):
-        pages += [_page(e, model) for e in _order_pages(windows[key], model.pagination)]
+        pages += [_page(e, model) for e in order_pages(windows[key], model.pagination)]
     return pages
 
 
@@ -374,8 +276,8 @@ def analyse_stream(
         start_param, end_param = _window_params(exchanges, recording.replay_config(), invocation.frozen_at)
     hinted_size = hints.paginator.page_size_param if hints and hints.paginator else None
     skip = {p for p in (start_param, end_param, hinted_size) if p}
-    pagination = _detect_pagination(exchanges, hints, skip | set(_PAGE_SIZE_NAMES))
-    first = _order_pages(exchanges, pagination)[0]  # a first page: cassettes are sorted by request
+    pagination = detect_pagination(exchanges, hints, skip | set(PAGE_SIZE_NAMES))
+    first = order_pages(exchanges, pagination)[0]  # a first page: cassettes are sorted by request
     records_path = _records_path(first, hints)
     if records_path == "unknown":
         return Skipped(name, f"cannot tell where the records are in the response of {first.path}")
@@ -391,9 +293,7 @@ def analyse_stream(
         (hints.cursor.field,) if hints and hints.cursor else None
     )
     paging = pagination.params if pagination else ()
-    page_size_param = hinted_size or next(
-        (k for k, _ in first.query if k in _PAGE_SIZE_NAMES and k not in paging), None
-    )
+    page_size_param = hinted_size or next((k for k, _ in first.query if k in PAGE_SIZE_NAMES and k not in paging), None)
     skip |= {page_size_param} if page_size_param else set()
     constant = {k: v for k, v in first.query if k not in skip and k not in paging}
     page_size = hints.paginator.page_size if hints and hints.paginator else None
@@ -467,7 +367,7 @@ def _substream_problem(hints: StreamHints, parent: StreamModel | None) -> str | 
 def _template(exchanges: list[Exchange], model: StreamModel) -> Any:
     """The first recorded page with records, trimmed to one element per list; the record kept is one whose
     id and cursor are set, and a body-field page token is set to what the last page holds."""
-    ordered = _order_pages(exchanges, model.pagination)
+    ordered = order_pages(exchanges, model.pagination)
     source = next((e for e in ordered if e.records(model.records_path)), ordered[0])
     body = _trim(copy.deepcopy(source.body))
     if model.records_path is None:
