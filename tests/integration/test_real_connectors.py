@@ -13,7 +13,7 @@ from conftest import ROOT, all_text, run_replaykit
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
-from exchange_rates_api import ExchangeRatesAPI  # noqa: E402
+from exchange_rates_api import ExchangeRatesAPI
 
 REAL = ROOT / "tests" / "fixtures" / "real"
 KEY = "rk-exr-key-7c1d9e4b2a"
@@ -58,10 +58,12 @@ def test_real_exchange_rates_connector_records_and_replays_with_cats_verdict(tmp
     assert "The spec.yaml or spec.json does not exist" in output
     assert any(r.startswith("/exchangerates_data/latest?date=2026-11-20") for r in requests), requests
     cassettes = connector / "cassettes"
-    assert KEY not in all_text(cassettes) and KEY not in output
+    assert KEY not in all_text(cassettes)
+    assert KEY not in output
     index = json.loads((cassettes / "index.json").read_text())
     abnormal = next(i for i in index["invocations"] if i["id"] == "incremental-0-abnormal_state")
-    assert abnormal["exit_code"] == 0 and abnormal["outputs"]["records"] == {}  # the state from 2121 was used
+    assert abnormal["exit_code"] == 0
+    assert abnormal["outputs"]["records"] == {}
     bad_catalog = next(i for i in index["invocations"] if i["id"] == "basic_read-0-bad_catalog")
     assert bad_catalog["outputs"]["errors"] >= 1  # the error TRACE CAT asks for
 
