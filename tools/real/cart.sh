@@ -9,13 +9,8 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${1:-/tmp/rk-real-cart}"
-VERSION="${CART_VERSION:-0.3.58}"
-UV="$(command -v uv || echo "$HERE/.venv/bin/uv")"
-rm -rf "$WORK" && mkdir -p "$WORK"
-"$UV" venv -q "$WORK/venv"
-"$UV" pip install -q -p "$WORK/venv/bin/python" "airbyte-source-cart==$VERSION" -e "$HERE"
-PY="$WORK/venv/bin/python"
-"$PY" -c "import importlib.metadata as m; print('airbyte-cdk', m.version('airbyte-cdk'), '/ airbyte-source-cart', m.version('airbyte-source-cart'))"
+source "$HERE/tools/real/common.sh"
+install_connector airbyte-source-cart "${CART_VERSION:-0.3.58}"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
 TOKEN="rk-cart-token-9d2e7f1c4b"
@@ -33,14 +28,7 @@ echo "{\"start_date\": \"2026-01-01T00:00:00Z\", \"credentials\": $(cred "$TOKEN
 echo "{\"start_date\": \"2026-01-01T00:00:00Z\", \"credentials\": $(cred wrong-token)}" > integration_tests/invalid_config.json
 echo '{"orders": {"updated_at": "2121-01-01T00:00:00Z"}, "products": {"updated_at": "2121-01-01T00:00:00Z"}}' \
   > integration_tests/abnormal_state.json
-"$WORK/venv/bin/source-cart" discover --config secrets/config.json | "$PY" -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("type") == "CATALOG":
-        streams = [{"stream": s, "sync_mode": "incremental" if "incremental" in s["supported_sync_modes"] else "full_refresh",
-                    "destination_sync_mode": "append"} for s in m["catalog"]["streams"] if s["name"] in ("orders", "products", "order_statuses")]
-        json.dump({"streams": streams}, open("integration_tests/configured_catalog.json", "w"), indent=2)'
+catalog_from_discover "$WORK/venv/bin/source-cart" integration_tests/configured_catalog.json orders products order_statuses
 cat > acceptance-test-config.yml <<'YML'
 # See [Source Acceptance Tests](https://docs.airbyte.io/connector-development/testing-connectors/source-acceptance-tests-reference)
 # for more information about how to configure these tests
@@ -82,7 +70,4 @@ echo "== record --accept-failures"
 "$PY" -m replaykit record --config secrets/config.json --connector-command source-cart --accept-failures | tail -3
 echo "exit $?"
 kill $API 2>/dev/null; unset REQUESTS_CA_BUNDLE
-cp -r cassettes "$WORK/cassettes.recorded" 2>/dev/null
-echo "== replay (API stopped, no CA bundle)"; "$PY" -m replaykit replay --json "$WORK/report.json"; echo "exit $?"
-echo "== cassettes unchanged by replay:"; diff -r -q cassettes "$WORK/cassettes.recorded" && echo yes
-echo "== the token on disk:"; grep -rl "$TOKEN" . "$WORK/report.json" || echo "nowhere"
+replay_and_check "$TOKEN"
