@@ -138,6 +138,10 @@ def record(
                 invocations.append(invocation)
                 if planned.command == "spec":
                     session.learn_secrets(session.outputs[planned.id].spec, plan)
+        for invocation in invocations:  # a value learned later in the run (a token) may sit in earlier inputs
+            invocation.config = session.scrubber.scrub_value(invocation.config)
+            invocation.catalog = session.scrubber.scrub_value(invocation.catalog)
+            invocation.state = session.scrubber.scrub_value(invocation.state)
         target = session.target
         index = InvocationIndex(
             connector={

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +155,25 @@ def test_the_echo_fixture_spells_independently() -> None:
     assert spellings("a/b")["url-lower"] == "a%2fb"
     assert spellings("a/b")["url-double"] == "a%252Fb"
     assert spellings("a/b")["json-slash"] == "a\\/b"
+
+
+def test_a_config_value_learned_only_at_run_time_is_scrubbed_from_the_index_too(tmp_path: Path) -> None:
+    """A config field with an innocent name (``handle``) that the connector sends as a bearer token: replaykit
+    learns it from the Authorization header during the run, after earlier invocations' inputs were stored;
+    every stored input is scrubbed again at the end, so the recording neither leaks it nor fails."""
+    connector = tmp_path / "source-echo"
+    shutil.copytree(FIXTURE, connector)
+    manifest = yaml.safe_load((connector / "manifest.yaml").read_text())
+    requester = manifest["streams"][0]["retriever"]["requester"]
+    requester["request_headers"] = {"Authorization": "Bearer {{ config['handle'] }}"}
+    (connector / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    handle = "hdl-5b2e9c71d04a"
+    secrets = {"api_key": "ak/Zz+9=q%x.y", "username": "ada", "password": "pw-4c1d9e", "account": 982734650192}
+    (connector / "secrets").mkdir()
+    with EchoAPI({k: str(v) for k, v in secrets.items()}) as api:
+        config = {"base_url": api.base_url, **secrets, "handle": handle}
+        (connector / "secrets" / "config.json").write_text(json.dumps(config))
+        proc = run_replaykit(["record"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert leaks(connector, [proc.stdout + proc.stderr], [handle]) == []
+    assert "**REDACTED:authorization**" in (connector / "cassettes" / "index.json").read_text()
