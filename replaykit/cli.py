@@ -45,10 +45,10 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.cli_render import Display
     from replaykit.recorder import record
     from replaykit.report import invocation_line, record_summary
-    from replaykit.state_files import state_warnings_for
+    from replaykit.state_files import input_warnings_for
 
     settings = _settings(args)
-    for warning in state_warnings_for(settings.acceptance_test_config):
+    for warning in input_warnings_for(settings.acceptance_test_config):
         print(f"warning: {warning}", file=out)
     with Display(out, "recording") as display:
 
@@ -73,10 +73,10 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
     from replaykit.replayer import replay
     from replaykit.report import replay_lines, replay_summary
     from replaykit.report_files import write_json_report, write_junit_xml
-    from replaykit.state_files import state_warnings_for
+    from replaykit.state_files import input_warnings_for
 
     settings = _settings(args)
-    for warning in state_warnings_for(settings.acceptance_test_config):
+    for warning in input_warnings_for(settings.acceptance_test_config):
         print(f"warning: {warning}", file=out)
     with Display(out, "replaying") as display:
 

@@ -174,11 +174,12 @@ def conversion_lines(state: StateFile) -> list[str]:
     return lines
 
 
-def state_warnings_for(config_file: Path) -> list[str]:
-    """The warnings of ``state_file_warnings`` for the acceptance config at ``config_file``; nothing when it or
-    a state file cannot be read (the command that reads them reports that, as an error)."""
+def input_warnings_for(config_file: Path) -> list[str]:
+    """What ``record`` and ``replay`` warn about before they start: the acceptance config's legacy keys (migrated)
+    and its legacy state files (converted); nothing when the config cannot be read (the command reports that)."""
     try:
-        return state_file_warnings(load_acceptance_config(config_file))
+        acceptance = load_acceptance_config(config_file)
+        return [*(acceptance.warnings if acceptance else []), *state_file_warnings(acceptance)]
     except ReplaykitError:
         return []
 

@@ -49,6 +49,7 @@ def test_a_legacy_dict_abnormal_state_records_and_replays(
     proc = run_replaykit(["record", "--config", "secrets/config.json"], cwd=connector)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"warning: {warning} converted to 1 per-stream STREAM state message(s) (streams: events)" in proc.stdout
+    assert "warning: legacy layout: root 'tests:' migrated to 'acceptance_tests:'" in proc.stdout  # keys too
     index = json.loads((connector / "cassettes" / "index.json").read_text())
     abnormal = next(i for i in index["invocations"] if i["id"] == "incremental-0-abnormal_state")
     assert abnormal["state"] == CONVERTED  # the CDK got the state: the read from the far future emits nothing
