@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from replaykit.errors import ConnectorCrashedError
-from replaykit.forkserver import SHARED_SERVER_VARIABLE, start_key
+from replaykit.forkserver import SHARED_SERVER_VARIABLE, receive_message, send_message, start_key
 from replaykit.runner import FreshRunner, InvocationRun, LiveCallback, Pipes, child_environment, collect_run
 from replaykit.runtime import Job
 
@@ -108,12 +108,12 @@ class ForkRunner:
         with self._lock:
             if self._ready or self._fallback is not None:
                 return
-            received = self._ready_message()
+            received = self._receive()
             if self.shared and (received is None or received[0].get("start") != start_key(child_environment())):
                 self.shared = False  # another interpreter or start-up environment: a server of our own
                 self._sock.close()
                 self._spawn()
-                received = self._ready_message()
+                received = self._receive()
             if received is None:
                 reason = "the warm server did not start" + (f" ({self._stderr[-1]})" if self._stderr else "")
             elif received[0].get("threads"):
@@ -127,22 +127,16 @@ class ForkRunner:
             self._fallback = FreshRunner(note=f"each invocation runs in a fresh process: {reason}")
             self.close()
 
-    def _ready_message(self) -> tuple[dict[str, Any], list[int]] | None:
-        from replaykit.forkserver import receive_message
-
+    def _receive(self) -> tuple[dict[str, Any], list[int]] | None:
+        """The server's next message; None when it is gone."""
         try:
             return receive_message(self._sock)
         except OSError:
             return None
 
     def _dispatch(self) -> None:
-        from replaykit.forkserver import receive_message
-
         while True:
-            try:
-                received = receive_message(self._sock)
-            except OSError:
-                received = None
+            received = self._receive()
             if received is None:
                 break
             message, _ = received
@@ -173,8 +167,6 @@ class ForkRunner:
         self._start()
         if self._fallback is not None:
             return self._fallback.run(job, cwd=cwd, timeout_s=timeout_s, live=live, scrub=scrub)
-        from replaykit.forkserver import send_message
-
         started = time.monotonic()
         pipes = Pipes.open()
         child = _Forked()

@@ -175,15 +175,9 @@ def record(
         if swapped:
             commit.apply(commit.Commit(settings.cassette_dir, staging, staged_files))
         if acceptance is not None:  # on the files replay will read: the new ones, committed or still staged
-            context = CheckContext(
-                acceptance,
-                {i.id: i for i in invocations},
-                session.outputs,
-                settings.connector_dir,
-                previous=index.previous,
-                strict=settings.strict,
-                volatile_records=settings.volatile_record_fields,
-                redirects={} if swapped else {p: commit.staged_of(p) for p in staged_files},
+            staged = {} if swapped else {p: commit.staged_of(p) for p in staged_files}
+            context = CheckContext.of_recording(
+                settings, acceptance, invocations, session.outputs, index.previous, redirects=staged
             )
             checks = run_suites(context)
     finally:

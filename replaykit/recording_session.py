@@ -257,20 +257,27 @@ class RecordingSession:
         try:
             return self.run(planned, staging, scratch, catalog, state)
         except (MissingInputError, ConnectorCrashedError) as exc:
-            problem = exc.message if isinstance(exc, ConnectorCrashedError) else f"not run: {exc.message}"
-            failure = describe_failure(
-                planned.id,
-                planned.command,
-                problem,
-                exit_code=None,
-                output=None,
-                stderr_tail=[d.strip() for d in exc.details[1:]],
-                scrub=self.scrubber.scrub_text,
-            )
-            self.failures.append(failure)
+            failure = self._could_not_run(planned, exc)
             if self.progress is not None:
                 self.progress(planned, None, failure)
             return None
+
+    def _could_not_run(
+        self, planned: PlannedInvocation, exc: MissingInputError | ConnectorCrashedError
+    ) -> InvocationFailure:
+        """The failure of an invocation that could not run (an input missing) or died without a result."""
+        problem = exc.message if isinstance(exc, ConnectorCrashedError) else f"not run: {exc.message}"
+        failure = describe_failure(
+            planned.id,
+            planned.command,
+            problem,
+            exit_code=None,
+            output=None,
+            stderr_tail=[d.strip() for d in exc.details[1:]],
+            scrub=self.scrubber.scrub_text,
+        )
+        self.failures.append(failure)
+        return failure
 
     def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
         """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
@@ -278,17 +285,7 @@ class RecordingSession:
         try:
             catalog = self.catalog_for(planned) or {}
         except MissingInputError as exc:
-            self.failures.append(
-                describe_failure(
-                    planned.id,
-                    "read",
-                    f"not run: {exc.message}",
-                    exit_code=None,
-                    output=None,
-                    stderr_tail=[],
-                    scrub=self.scrubber.scrub_text,
-                )
-            )
+            self._could_not_run(planned, exc)
             return done
         for configured in catalog.get("streams", []):
             if configured.get("sync_mode") != "incremental":

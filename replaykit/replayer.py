@@ -223,9 +223,10 @@ def replay_invocation(
             return run_invocation(job, cwd=settings.connector_dir, timeout_s=timeout, live=live, runner=runner)
 
     outcome.run = run = run_once()
+    scrub = (reference.scrub if reference else None) or local_scrubber(settings)  # local secrets, loaded lazily
     if run.result.runtime_error is not None:
         text = "\n".join([f"replay could not run: {run.result.runtime_error}", run.result.traceback or ""])
-        outcome.problems.append(local_scrubber(settings)(text.rstrip()))
+        outcome.problems.append(scrub(text.rstrip()))
         return outcome
     for miss in run.result.misses:
         outcome.problems.append(miss_message(miss, cassette, command))
@@ -237,15 +238,16 @@ def replay_invocation(
         run.output.unparsed_lines,
         run.output.unparsed_examples,
         allow_unplayed=settings.allow_unplayed_interactions,
-        scrub=(reference.scrub if reference else None) or local_scrubber(settings),
+        scrub=scrub,
     )
     if outcome.findings.unplayed_fails:
         outcome.problems.append(outcome.findings.unplayed_problem(invocation.id, cassette, command))
     if not outcome.problems:
         outcome.differences.extend(compare_outputs(invocation, run, settings.volatile_state_fields, reference))
     if outcome.differences:  # every request matched, yet the outputs differ: does a second replay agree?
-        scrub = reference.scrub if reference else None
-        outcome.second_replay = replay_again(invocation, run, run_once, settings.volatile_state_fields, scrub)
+        outcome.second_replay = replay_again(
+            invocation, run, run_once, settings.volatile_state_fields, reference.scrub if reference else None
+        )
         if outcome.second_replay.disagrees:
             outcome.differences.append(outcome.second_replay.difference())
     if planned is not None:
@@ -256,7 +258,7 @@ def replay_invocation(
             exit_code=run.exit_code,
             output=run.output,
             stderr_tail=run.stderr_tail,
-            scrub=local_scrubber(settings),
+            scrub=scrub,
         )
     return outcome
 
@@ -322,15 +324,7 @@ def replay(
     existing = sorted(state_dir.glob("*.json")) if not only and state_dir.is_dir() else []
     report.snapshots = compare_snapshots(desired, existing, local_scrubber(settings))
     if acceptance is not None and not only:
-        context = CheckContext(
-            acceptance,
-            {i.id: i for i in index.invocations},
-            outputs,
-            settings.connector_dir,
-            previous=index.previous,
-            strict=settings.strict,
-            volatile_records=settings.volatile_record_fields,
-        )
+        context = CheckContext.of_recording(settings, acceptance, index.invocations, outputs, index.previous)
         report.checks = run_suites(context)
     if not only:
         recorded = [i.id for i in index.invocations]

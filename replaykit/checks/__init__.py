@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replaykit import invocation_ids as ids
 from replaykit.acceptance import SUITE_CLASSES, AcceptanceConfig
@@ -19,6 +19,9 @@ from replaykit.invocation_ids import InvocationKey, Role
 from replaykit.invocations import Invocation
 from replaykit.messages import ConnectorOutput
 from replaykit.volatile import VolatileRecordFields
+
+if TYPE_CHECKING:
+    from replaykit.settings import Settings
 
 PASS, FAIL, SKIP, WARN = "passed", "failed", "skipped", "warning"
 STATUSES = (PASS, FAIL, SKIP, WARN)
@@ -52,6 +55,28 @@ class CheckContext:
     extra: dict[str, Any] = field(default_factory=dict)
     # files read from a staged copy: a pending update's, a recording's that was not swapped in
     redirects: dict[Path, Path] = field(default_factory=dict)
+
+    @classmethod
+    def of_recording(
+        cls,
+        settings: Settings,
+        acceptance: AcceptanceConfig,
+        invocations: list[Invocation],
+        outputs: dict[str, ConnectorOutput],
+        previous: dict[str, Any] | None,
+        redirects: dict[Path, Path] | None = None,
+    ) -> CheckContext:
+        """The context ``record`` and ``replay`` judge a recording in: the settings' strictness and volatile fields."""
+        return cls(
+            acceptance,
+            {i.id: i for i in invocations},
+            outputs,
+            settings.connector_dir,
+            previous=previous,
+            strict=settings.strict,
+            volatile_records=settings.volatile_record_fields,
+            redirects=redirects or {},
+        )
 
     def resolve(self, relative: str) -> Path | None:
         """A file the acceptance config names, read from its staged copy while an update is pending."""
