@@ -8,9 +8,10 @@ raises on the first).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deepdiff import DeepDiff
+if TYPE_CHECKING:  # deepdiff imports pandas (0.5 s): loaded only when a previous version is compared
+    from deepdiff import DeepDiff
 
 
 def _path(change: Any) -> list[Any]:
@@ -80,6 +81,8 @@ def _spec_rules(diff: DeepDiff) -> list[str | None]:
 
 def spec_breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """``SpecDiffChecker`` on two ``connectionSpecification`` schemas."""
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(old, new, view="tree", ignore_order=True)
     return [f"Breaking change: {rule}" for rule in _spec_rules(diff) if rule][:1]
 
@@ -115,6 +118,7 @@ def previous_config_problems(old: dict[str, Any], new: dict[str, Any], examples:
 
 def catalog_breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """``CatalogDiffChecker`` on two catalogs (``{"streams": [...]}``)."""
+    from deepdiff import DeepDiff
 
     def by_name(catalog: dict[str, Any], key: str) -> dict[str, Any]:
         return {s["name"]: s.get(key) for s in catalog.get("streams", [])}
