@@ -25,6 +25,11 @@ from demo_api import DemoAPI  # noqa: E402
 TEST_KEY = "rk-test-key-3f9b2c7e1a"
 
 
+# A connector developer's own pytest run, as the tests start it: without the suite's hypothesis plugin, which
+# costs a second to import in every pytest process and is not part of a connector's test environment.
+CONNECTOR_PYTEST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """replaykit's own modules, compiled once before the workers start: with PYTHONDONTWRITEBYTECODE=1 (set on
     this machine, as in many CI images) an editable install is never compiled, and each of the hundreds of

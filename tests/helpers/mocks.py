@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conftest import CONNECTOR_PYTEST
+
 RUFF = Path(sys.executable).with_name("ruff")
 RULES = "E,F,W,I,B,UP,C4,SIM,RUF,PT,N"
 
@@ -19,7 +21,7 @@ def run_generated(
     """Plain pytest on the generated tests, in their connector directory, as a connector developer runs them."""
     report = connector / "report.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *selection],
+        [sys.executable, "-m", "pytest", "-q", *CONNECTOR_PYTEST, f"--junitxml={report}", *selection],
         cwd=connector,
         env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
         capture_output=True,

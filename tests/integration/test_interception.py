@@ -1,11 +1,13 @@
 """The interceptor under the CDK's worker threads, backoff at replay, and the network guard.
 
-Each test runs real connector processes (``python -m replaykit.runtime``) against the real demo API.
+Each test runs real connector processes against the real demo API, forked from a warm server as `replaykit
+record` and `replay` run them (the fresh-process runner gives the same outputs: test_warm_runner.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -18,22 +20,32 @@ from replaykit._vcr import load_cassette
 from replaykit.clock import format_instant, now_whole_second
 from replaykit.connector import resolve_connector
 from replaykit.fork_runner import ForkRunner
-from replaykit.runner import InvocationRun, Runner, run_invocation
+from replaykit.runner import InvocationRun, run_invocation
 from replaykit.runtime import Job
 from replaykit.scrub import Secret
 
 CATALOG = "integration_tests/configured_catalog.json"
 
 
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkRunner]:
+    """One warm runner for the module's invocations, each forked with its own cwd, cassette and clock."""
+    runner = ForkRunner(tmp_path_factory.mktemp("warm"))
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
 def run(
+    runner: ForkRunner,
     connector: Path,
     mode: str,
     cassette: Path,
     instant: str,
     config: str = "secrets/config.json",
-    runner: Runner | None = None,
 ) -> InvocationRun:
-    """One read, in a fresh process (or by ``runner``)."""
+    """One read, forked from ``runner``."""
     job = Job(
         mode=mode,
         cassette=str(cassette),
@@ -69,29 +81,27 @@ def replay_config(connector: Path) -> str:
 
 
 @pytest.mark.slow
-def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, demo_api: DemoAPI) -> None:
+def test_recording_at_concurrency_8_loses_no_request_in_20_runs(
+    tmp_path: Path, demo_api: DemoAPI, warm: ForkRunner
+) -> None:
     connector = make_connector(
         tmp_path / "source-demo", demo_api, days_back=30, extra_config={"num_workers": 8, "window_days": 1}
     )
     exact = 0
-    warm = ForkRunner(connector)  # 20 recordings: forked from one warm parent, as `replaykit record` runs them
-    try:
-        for attempt in range(20):
-            cassette = tmp_path / f"run{attempt}.yaml"
-            start = len(demo_api.access_log)
-            result = run(connector, "record", cassette, format_instant(now_whole_second()), runner=warm)
-            assert result.exit_code == 0, result.stderr_tail
-            log = demo_api.access_log[start:]
-            assert len(log) > 40  # 3 user pages + 12 plans + ~31 one-day event windows
-            exact += recorded(cassette) == served(log)
-    finally:
-        warm.close()
+    for attempt in range(20):
+        cassette = tmp_path / f"run{attempt}.yaml"
+        start = len(demo_api.access_log)
+        result = run(warm, connector, "record", cassette, format_instant(now_whole_second()))
+        assert result.exit_code == 0, result.stderr_tail
+        log = demo_api.access_log[start:]
+        assert len(log) > 40  # 3 user pages + 12 plans + ~31 one-day event windows
+        exact += recorded(cassette) == served(log)
     assert exact == 20
 
     # Replay of the last cassette at concurrency 8 with the API still up: not one request reaches it.
     before = len(demo_api.access_log)
     instant = load_cassette(cassette).metadata["recorded_at"]
-    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    replayed = run(warm, connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, replayed.stderr_tail
     assert replayed.result.misses == []
     assert replayed.result.blocked_connections == []
@@ -102,19 +112,19 @@ def test_recording_at_concurrency_8_loses_no_request_in_20_runs(tmp_path: Path, 
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, result.output.records))
 
 
-def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: DemoAPI) -> None:
+def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: DemoAPI, warm: ForkRunner) -> None:
     demo_api.flaky = True
     connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10)
     cassette = tmp_path / "flaky.yaml"
     instant = format_instant(now_whole_second())
-    recorded_run = run(connector, "record", cassette, instant)
+    recorded_run = run(warm, connector, "record", cassette, instant)
     assert recorded_run.exit_code == 0, recorded_run.stderr_tail
     statuses = [r["status"]["code"] for _, r in load_cassette(cassette).interactions]
     assert statuses.count(429) == 1
     assert statuses.count(500) == 1
     assert recorded_run.result.sleep.performed_s >= 2.0  # the live recording really waited
 
-    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    replayed = run(warm, connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, replayed.stderr_tail
     sleep = replayed.result.sleep
     print(f"\nbackoff at replay: {sleep.calls} waits, {sleep.requested_s} s requested, {sleep.performed_s} s performed")
@@ -123,7 +133,7 @@ def test_recorded_429_and_500_replay_without_waiting(tmp_path: Path, demo_api: D
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))
 
 
-def test_replay_blocks_any_socket(tmp_path: Path, demo_api: DemoAPI) -> None:
+def test_replay_blocks_any_socket(tmp_path: Path, demo_api: DemoAPI, warm: ForkRunner) -> None:
     """A request that escaped the interceptor would be refused at the socket, counted, and fail the run."""
     connector = make_connector(tmp_path / "source-demo", demo_api, days_back=3)
     guard = (
@@ -146,10 +156,10 @@ def test_replay_blocks_any_socket(tmp_path: Path, demo_api: DemoAPI) -> None:
     assert len(demo_api.access_log) == before
 
 
-def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoAPI) -> None:
+def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoAPI, warm: ForkRunner) -> None:
     connector = make_connector(tmp_path / "source-demo", demo_api, days_back=3)
     cassette = tmp_path / "c.yaml"
-    result = run(connector, "record", cassette, format_instant(now_whole_second()))
+    result = run(warm, connector, "record", cassette, format_instant(now_whole_second()))
     assert result.exit_code == 0
     text = cassette.read_text()
     assert TEST_KEY not in text
@@ -157,7 +167,7 @@ def test_record_scrubs_the_key_from_the_cassette(tmp_path: Path, demo_api: DemoA
     assert Secret("api_key", TEST_KEY).value not in result.result.to_json()
 
 
-def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -> None:
+def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI, warm: ForkRunner) -> None:
     """A manifest api_budget throttles the live recording; at replay it must not spin or wait: replayed under a
     budget of one call an hour, the read still completes (a limiter left on would wait past the timeout)."""
     connector = make_connector(tmp_path / "source-demo", demo_api, days_back=10)
@@ -173,11 +183,11 @@ def test_client_rate_limit_is_off_at_replay(tmp_path: Path, demo_api: DemoAPI) -
     manifest.write_text(budget(4, "PT1S"))
     cassette = tmp_path / "budget.yaml"
     instant = format_instant(now_whole_second())
-    recorded_run = run(connector, "record", cassette, instant)
+    recorded_run = run(warm, connector, "record", cassette, instant)
     assert recorded_run.exit_code == 0, recorded_run.stderr_tail
     assert recorded_run.duration_s >= 3.0  # ~20 requests at 4 per second: the budget really throttled
     manifest.write_text(budget(1, "PT1H"))
-    replayed = run(connector, "replay", cassette, instant, config=replay_config(connector))
+    replayed = run(warm, connector, "replay", cassette, instant, config=replay_config(connector))
     assert replayed.exit_code == 0, str(replayed.result.misses) + replayed.stderr_tail
     assert replayed.result.sleep.calls == 0
     assert sorted(map(json.dumps, replayed.output.records)) == sorted(map(json.dumps, recorded_run.output.records))

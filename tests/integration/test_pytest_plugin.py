@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import run_replaykit
+from conftest import CONNECTOR_PYTEST, run_replaykit
 from helpers.demo import demo_copy, unmark_password
 from replaykit.report_files import SCHEMA_PATH
 
@@ -22,7 +22,7 @@ SUITES = ("spec", "connection", "discovery")
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("--replaykit", "-p", "no:cacheprovider", "-rfs", *args, timeout=300)
+    return pytester.runpytest_subprocess("--replaykit", *CONNECTOR_PYTEST, "-rfs", *args, timeout=300)
 
 
 def suite_row(stdout: str, suite: str) -> list[int]:
@@ -53,7 +53,7 @@ def test_collects_checks_with_cat_ids(pytester: pytest.Pytester) -> None:
     assert "source-demo/acceptance-test-config.yml::TestReplay::test_invocation[spec-0]" in ids
     assert "source-demo/acceptance-test-config.yml::TestReplay::test_snapshots" in ids
     # without --replaykit (or `replaykit = true` in the ini) nothing is collected from the yaml
-    plain = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", "source-demo")
+    plain = pytester.runpytest_subprocess("--collect-only", "-q", *CONNECTOR_PYTEST, "source-demo")
     assert not [line for line in plain.outlines if "::" in line]
 
 

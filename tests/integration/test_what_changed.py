@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import TEST_KEY, make_connector, run_replaykit
+from conftest import CONNECTOR_PYTEST, TEST_KEY, make_connector, run_replaykit
 from demo_api import DemoAPI
 
 pytest_plugins = ["pytester"]
@@ -138,7 +138,7 @@ def test_the_pytest_plugin_names_the_field_and_the_pytest_way_to_update(
     connector = variant(recorded, pytester.path, double_amount)
     count, first = doubled(connector)
     result = pytester.runpytest_subprocess(
-        "--replaykit", "-p", "no:cacheprovider", "source-demo", "-k", "basic_read-0 and not bad", timeout=300
+        "--replaykit", *CONNECTOR_PYTEST, "source-demo", "-k", "basic_read-0 and not bad", timeout=300
     )
     output = result.stdout.str()
     assert result.ret == 1, output
