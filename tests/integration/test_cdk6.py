@@ -55,18 +55,7 @@ def cdk6_venv() -> Path:
         uv = find_uv_bin()
         _run([uv, "venv", "--quiet", "--python", sys.executable, str(VENV)], "creating the CDK-6 venv")
         _run(
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--compile-bytecode",
-                "--python",
-                str(python),
-                CDK6,
-                "--editable",
-                f"{ROOT}[cdk]",
-            ],
+            [uv, "pip", "install", "--quiet", "--python", str(python), CDK6, "--editable", f"{ROOT}[cdk]"],
             f"installing {CDK6} and replaykit[cdk]",
         )
         stamp.write_text(_key())
