@@ -115,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="list every acceptance check with its status and reason (default: failures, skip reasons grouped)",
     )
     record.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="record up to N invocations at once, each as soon as the ones whose outputs it reads are done "
+        "(default: [tool.replaykit] jobs, else one per CPU core; 1: one after the other)",
+    )
+    record.add_argument(
         "--detect-volatile",
         action="store_true",
         help="run the basic read twice live and propose the volatile_record_fields setting; writes nothing",

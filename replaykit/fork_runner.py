@@ -188,6 +188,12 @@ class ForkRunner:
             pipes.close_child_ends()
         return collect_run(job, child, pipes, started=started, timeout_s=timeout_s, live=live, scrub=scrub)
 
+    def stop_all(self) -> None:
+        if self._fallback is not None:
+            self._fallback.stop_all()
+        for child in list(self._pending.values()):
+            child.kill()
+
     def close(self) -> None:
         try:
             # shutdown, not only close: it wakes the dispatcher blocked in recvmsg and tells the server EOF

@@ -26,14 +26,14 @@ from replaykit.errors import (
 from replaykit.failures import InvocationFailure
 from replaykit.files import dump_json, new_staging_dir, write_atomic
 from replaykit.fingerprint import FINGERPRINT_KEY, connector_fingerprint
-from replaykit.invocation_ids import Role
-from replaykit.invocations import Invocation, InvocationIndex, load_index
+from replaykit.invocations import InvocationIndex, load_index
 from replaykit.plan import (
     build_plan,
     expected_records_path,
     load_acceptance_config,
 )
 from replaykit.preflight import check_record_targets
+from replaykit.record_schedule import record_plan
 from replaykit.recording_session import RecordingSession, RecordProgress
 from replaykit.runner import LiveCallback, open_runner
 from replaykit.scrub import (
@@ -126,22 +126,15 @@ def record(
     swapped = False
     try:
         with tempfile.TemporaryDirectory(prefix="replaykit-inputs-") as scratch:
-            invocations: list[Invocation] = []
-            for planned in plan:
-                if planned.role is Role.SLICES:
-                    invocations.extend(session.run_slices(planned, staging, Path(scratch)))
-                    continue
-                invocation = session.attempt(planned, staging, Path(scratch))
-                commit.kill_point("live")
-                if invocation is None:
-                    continue
-                invocations.append(invocation)
-                if planned.command == "spec":
-                    session.learn_secrets(session.outputs[planned.id].spec, plan)
-        for invocation in invocations:  # a value learned later in the run (a token) may sit in earlier inputs
-            invocation.config = session.scrubber.scrub_value(invocation.config)
-            invocation.catalog = session.scrubber.scrub_value(invocation.catalog)
-            invocation.state = session.scrubber.scrub_value(invocation.state)
+            invocations = record_plan(
+                session,
+                plan,
+                staging,
+                Path(scratch),
+                jobs=settings.parallel_jobs,
+                after_each=lambda: commit.kill_point("live"),
+            )
+        session.scrub_again(invocations, staging)
         target = session.target
         index = InvocationIndex(
             connector={

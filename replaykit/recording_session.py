@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from replaykit.states import checkpoint_input, state_input_from
 
 # (planned invocation, its run, its failure if it did not go as the checks expect) -> None; after each invocation
 RecordProgress = Callable[[PlannedInvocation, InvocationRun | None, InvocationFailure | None], None]
+Report = tuple[PlannedInvocation, InvocationRun | None, InvocationFailure | None]
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -62,6 +65,10 @@ def read_json_file(path: Path, what: str) -> Any:
 
 
 class RecordingSession:
+    """Thread-safe for :mod:`replaykit.record_schedule`: the session's state changes under one lock, the
+    connector runs outside it, and what an invocation reports (progress, failures) can be held back per thread
+    (:meth:`held`) so that it comes out in the plan's order."""
+
     def __init__(
         self, settings: Settings, config_path: Path, progress: RecordProgress | None, live: LiveCallback | None
     ) -> None:
@@ -79,6 +86,34 @@ class RecordingSession:
         self.runner: Runner | None = None
         self._scrubbed: dict[tuple[Path, int], dict[str, Any]] = {}
         self.failures: list[InvocationFailure] = []
+        self.scrubbed_with: dict[str, int] = {}  # invocation id -> secrets known when its connector ran
+        self._lock = threading.RLock()
+        self._held = threading.local()
+
+    @contextmanager
+    def held(self) -> Iterator[list[Report]]:
+        """Reports of the invocations run by this thread meanwhile are collected, not made (see :meth:`publish`)."""
+        reports: list[Report] = []
+        self._held.reports = reports
+        try:
+            yield reports
+        finally:
+            self._held.reports = None
+
+    def publish(self, reports: list[Report]) -> None:
+        """Make held reports: the failure noted, the progress callback called."""
+        for planned, run, failure in reports:
+            if failure is not None:
+                self.failures.append(failure)
+            if self.progress is not None:
+                self.progress(planned, run, failure)
+
+    def _report(self, planned: PlannedInvocation, run: InvocationRun | None, failure: InvocationFailure | None) -> None:
+        held = getattr(self._held, "reports", None)
+        if held is not None:
+            held.append((planned, run, failure))
+        else:
+            self.publish([(planned, run, failure)])
 
     def config(self, path: Path | None) -> dict[str, Any] | None:
         if path is None:
@@ -121,6 +156,31 @@ class RecordingSession:
         if key not in self._scrubbed:
             self._scrubbed[key] = scrub_config(config, self.scrubber)
         return self._scrubbed[key]
+
+    def scrub_again(self, invocations: list[Invocation], staging: Path) -> None:
+        """A value learned later in the run (a token) may sit in what an earlier or a concurrent invocation
+        stored: every input, and the outputs and cassette of each invocation that ran knowing fewer secrets than
+        are known now, are scrubbed again."""
+        secrets = self.scrubber.secrets
+        for invocation in invocations:
+            invocation.config = self.scrubber.scrub_value(invocation.config)
+            invocation.catalog = self.scrubber.scrub_value(invocation.catalog)
+            invocation.state = self.scrubber.scrub_value(invocation.state)
+            unknown = secrets[self.scrubbed_with.get(invocation.id, len(secrets)) :]
+            if not unknown:
+                continue
+            output = self.outputs.get(invocation.id)
+            if output is not None:
+                output.records = self.scrubber.scrub_value(output.records)
+                output.states = self.scrubber.scrub_value(output.states)
+            invocation.outputs = self.scrubber.scrub_value(invocation.outputs)
+            cassette = staging / invocation.cassette
+            if cassette.is_file():  # as text, with the secrets it did not know only (the others were replaced
+                # in its values when it was written, and a value that is also cassette structure must stay
+                # for the leak check to refuse)
+                from replaykit.scan_fix import fix_file
+
+                fix_file(cassette, [], Scrubber(unknown))
 
     def next_instant(self) -> dt.datetime:
         now = now_whole_second()
@@ -174,6 +234,27 @@ class RecordingSession:
         state: list[dict[str, Any]] | None = None,
     ) -> Invocation:
         """Run one planned invocation live (``catalog`` / ``state`` given: instead of the planned ones)."""
+        with self._lock:
+            invocation, job = self._prepare(planned, staging, scratch, catalog, state)
+        run = run_invocation(
+            job,
+            cwd=self.settings.connector_dir,
+            timeout_s=planned.timeout_s or self.settings.timeout_seconds,
+            scrub=self.scrubber.scrub_text,
+            live=self.live,
+            runner=self.runner,
+        )
+        with self._lock:
+            return self._absorb(planned, invocation, run)
+
+    def _prepare(
+        self,
+        planned: PlannedInvocation,
+        staging: Path,
+        scratch: Path,
+        catalog: dict[str, Any] | None,
+        state: list[dict[str, Any]] | None,
+    ) -> tuple[Invocation, Job]:
         config = self.config(planned.config_path)
         catalog = catalog if catalog is not None else self.catalog_for(planned)
         state = state if state is not None else self.state_for(planned)
@@ -191,6 +272,7 @@ class RecordingSession:
             catalog=self.scrubber.scrub_value(catalog) if catalog else None,
             state=self.scrubber.scrub_value(state) if state else None,
         )
+        self.scrubbed_with[planned.id] = len(self.scrubber.secrets)
         job = Job(
             mode="record",
             cassette=str(staging / invocation.cassette),
@@ -205,14 +287,10 @@ class RecordingSession:
             metadata={"recorded_at": instant, "invocation": planned.id, "replaykit": __version__},
             environment=dict(planned.environment),
         )
-        run = run_invocation(
-            job,
-            cwd=self.settings.connector_dir,
-            timeout_s=planned.timeout_s or self.settings.timeout_seconds,
-            scrub=self.scrubber.scrub_text,
-            live=self.live,
-            runner=self.runner,
-        )
+        return invocation, job
+
+    def _absorb(self, planned: PlannedInvocation, invocation: Invocation, run: InvocationRun) -> Invocation:
+        """What the session keeps of a finished run: learned secrets, scrubbed outputs, the failure if any."""
         for name, value in run.result.learned:
             self.scrubber.add(Secret(name, value))
         run.stderr_tail = [self.scrubber.scrub_text(line) for line in run.stderr_tail]
@@ -231,8 +309,6 @@ class RecordingSession:
             stderr_tail=run.stderr_tail,
             scrub=self.scrubber.scrub_text,
         )
-        if failure is not None:
-            self.failures.append(failure)
         run.output.records = self.scrubber.scrub_value(run.output.records)
         run.output.states = self.scrubber.scrub_value(run.output.states)
         self.outputs[planned.id] = run.output
@@ -241,8 +317,7 @@ class RecordingSession:
         invocation.outputs = self.scrubber.scrub_value(run.output.summary())  # a status message may echo one
         invocation.requests = run.result.interactions
         invocation.cassette = run.result.cassette or invocation.cassette  # binary bodies: YAML
-        if self.progress is not None:
-            self.progress(planned, run, failure)
+        self._report(planned, run, failure)
         return invocation
 
     def attempt(
@@ -257,9 +332,8 @@ class RecordingSession:
         try:
             return self.run(planned, staging, scratch, catalog, state)
         except (MissingInputError, ConnectorCrashedError) as exc:
-            failure = self._could_not_run(planned, exc)
-            if self.progress is not None:
-                self.progress(planned, None, failure)
+            with self._lock:
+                self._report(planned, None, self._could_not_run(planned, exc))
             return None
 
     def _could_not_run(
@@ -267,7 +341,7 @@ class RecordingSession:
     ) -> InvocationFailure:
         """The failure of an invocation that could not run (an input missing) or died without a result."""
         problem = exc.message if isinstance(exc, ConnectorCrashedError) else f"not run: {exc.message}"
-        failure = describe_failure(
+        return describe_failure(
             planned.id,
             planned.command,
             problem,
@@ -276,16 +350,16 @@ class RecordingSession:
             stderr_tail=[d.strip() for d in exc.details[1:]],
             scrub=self.scrubber.scrub_text,
         )
-        self.failures.append(failure)
-        return failure
 
     def run_slices(self, planned: PlannedInvocation, staging: Path, scratch: Path) -> list[Invocation]:
         """CAT's sequential-slices reads: per stream, a first read, then reads from its sampled checkpoints."""
         done: list[Invocation] = []
         try:
-            catalog = self.catalog_for(planned) or {}
+            with self._lock:
+                catalog = self.catalog_for(planned) or {}
         except MissingInputError as exc:
-            self._could_not_run(planned, exc)
+            with self._lock:
+                self._report(planned, None, self._could_not_run(planned, exc))
             return done
         for configured in catalog.get("streams", []):
             if configured.get("sync_mode") != "incremental":
@@ -296,7 +370,8 @@ class RecordingSession:
             if first_read is None:
                 continue
             done.append(first_read)
-            states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
+            with self._lock:
+                states = [s for s in self.outputs[first.id].states if s.get("type") == "STREAM"]
             for k, (checkpoint, expected) in enumerate(select_states(states), start=1):
                 state = checkpoint_input(checkpoint)
                 if state:

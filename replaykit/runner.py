@@ -175,6 +175,9 @@ class Runner(Protocol):
         scrub: Callable[[str], str] = str,
     ) -> InvocationRun: ...
 
+    def stop_all(self) -> None:
+        """Kill every invocation still running (an interrupted parallel run); their ``run`` calls then return."""
+
     def close(self) -> None: ...
 
 
@@ -195,6 +198,7 @@ class FreshRunner:
 
     def __init__(self, note: str | None = None) -> None:
         self._note = note
+        self._running: set[_Popened] = set()
 
     @property
     def note(self) -> str | None:
@@ -234,7 +238,16 @@ class FreshRunner:
             proc.stdin.close()
         except BrokenPipeError:
             pass  # the child died at start; collect_run reports it
-        return collect_run(job, _Popened(proc), pipes, started=started, timeout_s=timeout_s, live=live, scrub=scrub)
+        child = _Popened(proc)
+        self._running.add(child)
+        try:
+            return collect_run(job, child, pipes, started=started, timeout_s=timeout_s, live=live, scrub=scrub)
+        finally:
+            self._running.discard(child)
+
+    def stop_all(self) -> None:
+        for child in list(self._running):
+            child.kill()
 
     def close(self) -> None:
         pass

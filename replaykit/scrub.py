@@ -119,9 +119,10 @@ class Scrubber:
         if too_short(secret.value) or secret.value in self._secrets or has_placeholder(secret.value):
             return False
         known = _known(secret, f"s{len(self._secrets)}")
-        self._secrets[secret.value] = known
-        self._by_group[known.group] = known
-        self._cores.extend((core, known) for core in spellings.base64_cores(secret.value))
+        # copied, not changed in place: a parallel recording's reader threads scrub while another secret is added
+        self._by_group = {**self._by_group, known.group: known}
+        self._cores = [*self._cores, *((core, known) for core in spellings.base64_cores(secret.value))]
+        self._secrets = {**self._secrets, secret.value: known}
         return True
 
     def _core_hits(self, text: str) -> Iterator[tuple[int, int, _Known]]:

@@ -79,7 +79,7 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
         "false: replay fails when a recorded request is never sent (by default it is a note)",
     ),
     "runner": ((str,), "how invocations run: 'fork' (from a warm parent, the default) or 'fresh' (a new process each)"),
-    "jobs": ((int,), "invocations run at once by replay (default 0: one per CPU core)"),
+    "jobs": ((int,), "invocations run at once by record and replay (default 0: one per CPU core)"),
     "warm_modules": ((list,), "clock-free modules the warm parent imports once more (your connector's heavy deps)"),
     "cassette_format": ((str,), "format of new cassettes: 'json' (fast to load, the default) or 'yaml'"),
 }
