@@ -40,10 +40,45 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
     base = tmp_path_factory.mktemp("recorded")
     with DemoAPI(port=0, key=TEST_KEY) as api:
         connector = make_connector(base / "source-demo", api, days_back=20)
-        proc = run_replaykit(["record", "--config", "secrets/config.json"], cwd=connector)
+        proc = run_replaykit(["record", "--config", "secrets/config.json"], cwd=connector)  # in parallel
         assert proc.returncode == 0, proc.stdout + proc.stderr
+        (base / "record.out").write_text(proc.stdout)
         log = list(api.access_log)
     return connector, log
+
+
+def recording_facts(connector: Path, stdout: str) -> dict[str, Any]:
+    """What two recordings of the same data share whatever their frozen instants: the progress lines' order,
+    each invocation's command, requests, exit code and input sources, the expected records without
+    ``emitted_at``, and the acceptance checks' summary."""
+    index = load_index(connector / "cassettes", record_hint="-")
+    expected = (connector / "integration_tests" / "expected_records.jsonl").read_text().splitlines()
+    # the checkpoints the sequential-slices reads start from vary with the CDK's thread timing in any recording
+    lines = [line.split()[:3] for line in stdout.splitlines() if line.startswith("rec ")]
+    return {
+        "lines": [line if "-slices-events-state" not in line[1] else line[:2] for line in lines],
+        "invocations": [
+            (i.id, i.command, i.exit_code, bool(i.catalog), bool(i.state))
+            + (() if "-slices-events-state" in i.id else (i.requests,))
+            for i in index.invocations
+        ],
+        "records": [{k: v for k, v in json.loads(line).items() if k != "emitted_at"} for line in expected],
+        "checks": stdout[stdout.index("acceptance checks:") : stdout.index("\nrecorded ")],
+    }
+
+
+def test_a_parallel_recording_is_the_serial_one(recorded: tuple[Path, Any], tmp_path: Path) -> None:
+    """`record` runs independent invocations side by side (the fixture's recording); `record --jobs 1` one after
+    the other: the same invocations in the same order, requests, records, progress lines and verdicts."""
+    parallel = recording_facts(recorded[0], (recorded[0].parent / "record.out").read_text())
+    with DemoAPI(port=0, key=TEST_KEY) as api:
+        connector = make_connector(tmp_path / "source-demo", api, days_back=20)
+        proc = run_replaykit(["record", "--jobs", "1"], cwd=connector)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    serial = recording_facts(connector, proc.stdout)
+    assert len(serial["lines"]) == len(serial["invocations"]) > 10
+    for fact in ("lines", "invocations", "records", "checks"):
+        assert serial[fact] == parallel[fact], fact
 
 
 def copy_recorded(recorded: tuple[Path, Any], target: Path) -> Path:
