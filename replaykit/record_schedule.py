@@ -62,18 +62,19 @@ def record_plan(
     done_ids: set[str] = set()
     invocations: list[Invocation] = []
     published = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="replaykit-record")
+    slots = max(1, jobs)
+    pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="replaykit-record")
     try:
         while waiting or running:
-            expanding = any(plan[p].role is Role.SLICES for p in running.values())
-            while waiting and len(running) < max(1, jobs) and not expanding:
+            while waiting and len(running) < slots:
+                if any(plan[p].role is Role.SLICES for p in running.values()):
+                    break  # the slices reads hold back what follows them
                 position, planned = waiting[0]
                 # (an input planned later than its reader cannot be waited for: the reader runs and says so)
-                if not inputs_of(planned) & planned_ids <= done_ids and running:
+                if running and not inputs_of(planned) & planned_ids <= done_ids:
                     break
                 waiting.pop(0)
                 running[pool.submit(_run_one, session, planned, staging, scratch)] = position
-                expanding = planned.role is Role.SLICES
             completed, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in completed:
                 position = running.pop(future)
