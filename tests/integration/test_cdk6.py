@@ -1,5 +1,6 @@
-"""replaykit next to airbyte-cdk 6: the lowest CDK of the `cdk` extra, in a venv of its own, replays the
-committed demo (recorded with CDK 7) and rewrites nothing but the index's connector fingerprint.
+"""replaykit next to airbyte-cdk 6: the lowest CDK of the `cdk` extra, with pendulum 2 (which source-stripe,
+source-slack and source-hubspot pin next to CDK 6.61), in a venv of its own, replays the committed demo (recorded
+with CDK 7; CAT's date-time rule parses with pendulum) and rewrites nothing but the index's connector fingerprint.
 
 The venv is `.venv-cdk6/` at the repository root (git-ignored), built with uv on the first run and kept
 while its key (the pinned CDK, pyproject.toml, the Python) holds; replaykit is installed editable from the
@@ -21,6 +22,7 @@ import pytest
 from conftest import ROOT, demo_copy
 
 CDK6 = "airbyte-cdk==6.39.0"  # the lower bound of the `cdk` extra (pyproject.toml, replaykit/cdk_compat.py)
+PENDULUM2 = "pendulum==2.1.2"  # the lower bound of replaykit's own pendulum requirement
 VENV = ROOT / ".venv-cdk6"
 
 pytestmark = pytest.mark.cdk6
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.cdk6
 
 def _key() -> str:
     pyproject = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    return json.dumps({"requirement": CDK6, "pyproject": pyproject, "python": sys.version}, sort_keys=True)
+    return json.dumps({"requirement": [CDK6, PENDULUM2], "pyproject": pyproject, "python": sys.version}, sort_keys=True)
 
 
 def _run(args: list[str], what: str) -> None:
@@ -55,8 +57,8 @@ def cdk6_venv() -> Path:
         uv = find_uv_bin()
         _run([uv, "venv", "--quiet", "--python", sys.executable, str(VENV)], "creating the CDK-6 venv")
         _run(
-            [uv, "pip", "install", "--quiet", "--python", str(python), CDK6, "--editable", f"{ROOT}[cdk]"],
-            f"installing {CDK6} and replaykit[cdk]",
+            [uv, "pip", "install", "--quiet", "--python", str(python), CDK6, PENDULUM2, "--editable", f"{ROOT}[cdk]"],
+            f"installing {CDK6}, {PENDULUM2} and replaykit[cdk]",
         )
         stamp.write_text(_key())
     return python
@@ -75,7 +77,8 @@ def without_fingerprint(index: bytes) -> dict[str, object]:
 def test_the_demo_replays_byte_for_byte_next_to_cdk6(tmp_path: Path) -> None:
     python = cdk6_venv()
     site = next(VENV.glob("lib/python*/site-packages"))
-    assert (site / f"airbyte_cdk-{CDK6.split('==')[1]}.dist-info").is_dir()
+    for requirement in (CDK6, PENDULUM2):
+        assert (site / "{}-{}.dist-info".format(*requirement.replace("-", "_").split("=="))).is_dir(), requirement
     root = demo_copy(tmp_path)
     before = files_of(root)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
