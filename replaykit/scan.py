@@ -287,7 +287,7 @@ def scan_text(path: str, text: str, known: Scrubber, first_line: int = 1) -> lis
     for regex in _KEY_VALUES:
         for match in regex.finditer(keyword_text):
             key, value = match.group(1), match.group(2)
-            if "**REDACTED:" not in value and _entropy(value) >= ENTROPY_LIMIT:
+            if not has_placeholder(value) and _entropy(value) >= ENTROPY_LIMIT:
                 add(keyword_at(match.start(2)), "high-entropy-value", f"high-entropy value under {key!r}", value)
     for match in BINARY_BLOCK.finditer(text):
         decoded = _decode_binary(match.group(1))

@@ -34,17 +34,27 @@ CREDENTIAL_HEADERS = frozenset(
 # A secret shorter than this cannot be replaced everywhere without rewriting ordinary text: recording stops.
 MIN_SECRET_LENGTH = 6
 MIN_NUMERIC_LENGTH = 8  # digits only: fewer values, and numbers are everywhere in records
-_PLACEHOLDER_RE = re.compile(r"\*\*REDACTED:[A-Za-z0-9_.\-]+\*\*")
+# Either form of placeholder(): ``**REDACTED:name**``, or ``scheme://redacted-name.invalid`` for a URL.
+PLACEHOLDER_RE = re.compile(r"\*\*REDACTED:[A-Za-z0-9_.\-]+\*\*|[a-z][a-z0-9+.\-]*://redacted-[a-z0-9\-]+\.invalid\b/?")
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://\S")
 
 
-def placeholder(name: str) -> str:
-    """The stable placeholder that stands for the secret called ``name``."""
+def placeholder(name: str, value: str = "") -> str:
+    """The stable placeholder that stands for the secret called ``name``.
+
+    A secret that is a URL (Marketo's ``domain_url``, a private API host) is replaced by a URL of the same scheme
+    on a host that can never resolve (RFC 2606 ``.invalid``), keeping a trailing slash: at replay the connector
+    builds its requests from the scrubbed config, and ``**REDACTED:...**`` is no URL to send them to."""
+    url = _URL.match(value)
+    if url:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "secret"
+        return f"{url.group(1).lower()}://redacted-{slug}.invalid" + ("/" if value.endswith("/") else "")
     safe = re.sub(r"[^A-Za-z0-9_.\-]", "_", name) or "secret"
     return f"**REDACTED:{safe}**"
 
 
 def has_placeholder(text: str) -> bool:
-    return bool(_PLACEHOLDER_RE.search(text))
+    return bool(PLACEHOLDER_RE.search(text))
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ def _known(secret: Secret, group: str) -> _Known:
     )
     return _Known(
         secret,
-        placeholder(secret.name),
+        placeholder(secret.name, secret.value),
         group,
         re.compile(spellings.text_pattern(value)),
         runs[0] if runs else "",

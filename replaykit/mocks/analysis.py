@@ -13,8 +13,7 @@ from replaykit.invocations import Invocation
 from replaykit.mocks.manifest import Parent, StreamHints
 from replaykit.mocks.pagination import PAGE_SIZE_NAMES, Pagination, detect_pagination, next_link, order_pages
 from replaykit.mocks.recording import Exchange, Recording
-
-_PLACEHOLDER = re.compile(r"\*\*REDACTED:[A-Za-z0-9_.\-]+\*\*")
+from replaykit.scrub import PLACEHOLDER_RE
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def _auth_headers(exchange: Exchange) -> dict[str, str]:
     return {
         name: value
         for name, value in sorted(exchange.headers.items())
-        if _PLACEHOLDER.search(value) or name.lower() in ("authorization", "x-api-key", "api-key")
+        if PLACEHOLDER_RE.search(value) or name.lower() in ("authorization", "x-api-key", "api-key")
     }
 
 
@@ -344,7 +343,7 @@ def analyse_stream(
 def _window_params(exchanges: list[Exchange], config: dict[str, Any], now: str) -> tuple[str | None, str | None]:
     """Without a manifest: the parameter that starts at a config value (``start_date``) and, if any, the one
     that ends at the instant of the read: the cursor window the connector asks for."""
-    values = {v for v in config.values() if isinstance(v, str) and len(v) >= 8 and not _PLACEHOLDER.search(v)}
+    values = {v for v in config.values() if isinstance(v, str) and len(v) >= 8 and not PLACEHOLDER_RE.search(v)}
     start = next((k for e in exchanges for k, v in e.query if v in values), None)
     end = next((k for e in exchanges for k, v in e.query if v == now and k != start), None)
     return start, end

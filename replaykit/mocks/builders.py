@@ -8,7 +8,6 @@ from typing import Any
 from replaykit.mocks.analysis import StreamModel
 from replaykit.mocks.pycode import Code, call, call_values, comment, data, identifier, literal, signature
 from replaykit.mocks.render import (
-    PLACEHOLDER,
     Context,
     config_constant,
     endpoint_name,
@@ -18,6 +17,7 @@ from replaykit.mocks.render import (
     module_text,
     param_type,
 )
+from replaykit.scrub import PLACEHOLDER_RE as PLACEHOLDER
 
 
 def _py_type(value: Any) -> str:

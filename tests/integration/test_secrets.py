@@ -208,3 +208,26 @@ def test_a_secret_that_cannot_be_scrubbed_fails_the_recording_without_naming_it(
     assert not (connector / "cassettes").exists()
     assert not (connector / "integration_tests" / "expected_records.jsonl").exists()
     assert not list(connector.glob(".cassettes*"))
+
+
+def test_a_secret_base_url_is_scrubbed_into_a_url_the_replay_sends_its_requests_to(tmp_path: Path) -> None:
+    """A connector's API address can be secret (Marketo's ``domain_url`` is ``airbyte_secret``): the demo's
+    ``base_url`` declared secret is recorded nowhere, and the offline replay, which builds its requests from
+    the scrubbed config, finds them in the cassettes."""
+    from conftest import TEST_KEY, make_connector
+    from demo_api import DemoAPI
+
+    with DemoAPI(port=0, key=TEST_KEY) as api:
+        connector = make_connector(tmp_path / "source-demo", api, suites=("basic_read", "incremental"))
+        (connector / "integration_tests" / "invalid_config.json").unlink()  # it holds the address, as public
+        proc = run_replaykit(["record", "--config", "secrets/config.json", "--secret", "base_url"], cwd=connector)
+        address = api.base_url.split("//")[1]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = {p: p.read_text() for p in connector.rglob("*") if p.is_file() and "secrets" not in p.parts}
+    assert [p for p, text in written.items() if address in text] == []
+    cassette = json.loads((connector / "cassettes" / "basic_read-0.json").read_text())
+    uris = {i["request"]["uri"].split("?")[0] for i in cassette["interactions"]}
+    assert "http://redacted-base-url.invalid/v1/users" in uris
+    replay = run_replaykit(["replay"], cwd=connector)  # the API is gone: only the cassettes answer
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "replay passed: 9 invocation(s) matched their recording" in replay.stdout

@@ -42,6 +42,26 @@ def test_url_encoded_secret_becomes_url_encoded_placeholder() -> None:
     assert scrubber.scrub_text(uri) == f"http://h/p?api_key={quote_plus(placeholder('api_key'))}&a=1"
 
 
+def test_a_secret_url_becomes_a_url_the_connector_can_send_its_requests_to() -> None:
+    """Marketo's ``domain_url`` is ``airbyte_secret``: at replay the connector builds its requests from the
+    scrubbed config, so the placeholder must be a URL, the same one in the config and in the cassette."""
+    from urllib.parse import urlsplit
+
+    from replaykit.scrub import has_placeholder
+
+    base = "https://123-ABC-456.mktorest.com"
+    scrubber = Scrubber([Secret("domain_url", base), Secret("base", "http://127.0.0.1:8765/api/")])
+    config = json.loads(scrubber.scrub_text(json.dumps({"domain_url": base, "base": "http://127.0.0.1:8765/api/"})))
+    assert config == {"domain_url": "https://redacted-domain-url.invalid", "base": "http://redacted-base.invalid/"}
+    # what the connector sends at replay (from the scrubbed config) is what the cassette holds (scrubbed at record)
+    recorded = scrubber.scrub_text(f"{base}/rest/v1/lists.json?next={quote(base + '/p2', safe='')}")
+    assert recorded == f"{config['domain_url']}/rest/v1/lists.json?next={quote(config['domain_url'] + '/p2', safe='')}"
+    assert urlsplit(recorded).hostname == "redacted-domain-url.invalid"
+    assert scrubber.scrub_text("http://127.0.0.1:8765/api/v1/x") == "http://redacted-base.invalid/v1/x"
+    assert all(has_placeholder(v) for v in config.values())
+    assert placeholder("api_key", "not a url: https://x") == "**REDACTED:api_key**"
+
+
 def test_credential_headers_are_always_scrubbed() -> None:
     scrubber = Scrubber([Secret("api_key", "known-value")])
     assert scrubber.scrub_header("Authorization", "Bearer known-value") == "Bearer **REDACTED:api_key**"
