@@ -2,24 +2,19 @@
 source-slack and source-hubspot pin next to CDK 6.61), in a venv of its own, replays the committed demo (recorded
 with CDK 7; CAT's date-time rule parses with pendulum) and rewrites nothing but the index's connector fingerprint.
 
-The venv is `.venv-cdk6/` at the repository root (git-ignored), built with uv on the first run and kept
-while its key (the pinned CDK, pyproject.toml, the Python) holds; replaykit is installed editable from the
-repository, so code changes need no rebuild.  The first run needs PyPI; deselect with `-m 'not cdk6'`."""
+The venv is `.venv-cdk6/` (tests/helpers/venvs.py); its first build needs PyPI; deselect with `-m 'not cdk6'`."""
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, demo_copy
+from helpers.venvs import scratch_venv
 
 CDK6 = "airbyte-cdk==6.39.0"  # the lower bound of the `cdk` extra (pyproject.toml, replaykit/cdk_compat.py)
 PENDULUM2 = "pendulum==2.1.2"  # the lower bound of replaykit's own pendulum requirement
@@ -28,40 +23,8 @@ VENV = ROOT / ".venv-cdk6"
 pytestmark = pytest.mark.cdk6
 
 
-def _key() -> str:
-    pyproject = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    return json.dumps({"requirement": [CDK6, PENDULUM2], "pyproject": pyproject, "python": sys.version}, sort_keys=True)
-
-
-def _run(args: list[str], what: str) -> None:
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False)
-    if proc.returncode != 0:
-        pytest.fail(
-            f"{what} failed (exit {proc.returncode}): {' '.join(args)}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}\n"
-            "The CDK-6 venv is built from PyPI; offline, deselect this test with -m 'not cdk6'.",
-            pytrace=False,
-        )
-
-
 def cdk6_venv() -> Path:
-    """The venv's Python, built (or rebuilt, when the key changed) under a lock."""
-    from uv import find_uv_bin
-
-    stamp = VENV / "replaykit-key.json"
-    python = VENV / "bin" / "python"
-    with open(ROOT / ".venv-cdk6.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if stamp.is_file() and stamp.read_text() == _key() and python.exists():
-            return python
-        shutil.rmtree(VENV, ignore_errors=True)
-        uv = find_uv_bin()
-        _run([uv, "venv", "--quiet", "--python", sys.executable, str(VENV)], "creating the CDK-6 venv")
-        _run(
-            [uv, "pip", "install", "--quiet", "--python", str(python), CDK6, PENDULUM2, "--editable", f"{ROOT}[cdk]"],
-            f"installing {CDK6}, {PENDULUM2} and replaykit[cdk]",
-        )
-        stamp.write_text(_key())
-    return python
+    return scratch_venv("cdk6", [CDK6, PENDULUM2], extra="cdk")
 
 
 def files_of(root: Path) -> dict[str, bytes]:
