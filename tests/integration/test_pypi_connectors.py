@@ -46,7 +46,8 @@ def test_real_marketo_from_pypi_on_cdk2_records_and_replays_with_cats_verdict(tm
     connector = tmp_path / "source-marketo"
     shutil.copytree(ROOT / "tests" / "fixtures" / "real" / "source-marketo", connector)
     (site,) = python.parent.parent.glob("lib/python*/site-packages")
-    shutil.copytree(site / "source_marketo", connector / "source_marketo", ignore=shutil.ignore_patterns("schemas", "*.py", "__pycache__"))
+    code = shutil.ignore_patterns("schemas", "*.py", "__pycache__")  # spec.json, as the connector's repository has it
+    shutil.copytree(site / "source_marketo", connector / "source_marketo", ignore=code)
     with MarketoAPI(CLIENT_ID, CLIENT_SECRET, TOKEN) as api:
         config = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "domain_url": api.root,
                   "start_date": "2026-09-01T00:00:00Z"}  # fmt: skip
