@@ -18,6 +18,7 @@ from pathlib import Path
 from uv import find_uv_bin
 
 ROOT = Path(__file__).resolve().parents[2]
+UV = find_uv_bin()  # once: sysconfig is not safe to initialise from several threads
 CONNECTORS = [
     "stripe", "hubspot", "github", "salesforce", "shopify", "zendesk-support", "slack", "jira", "google-sheets",
     "facebook-marketing", "google-ads", "amazon-ads", "amazon-seller-partner", "bing-ads", "klaviyo", "mixpanel",
@@ -29,7 +30,7 @@ CONNECTORS = [
 
 def resolve(*requirements: str) -> tuple[dict[str, str], str]:
     proc = subprocess.run(
-        [find_uv_bin(), "pip", "compile", "--quiet", "--no-header", "--python-version", "3.11", "-"],
+        [UV, "pip", "compile", "--quiet", "--no-header", "--python-version", "3.11", "-"],
         input="\n".join(requirements), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", proc.stdout, re.M))
