@@ -163,7 +163,8 @@ def run(context: CheckContext) -> list[CheckResult]:
 
 def config_problems(spec: dict[str, Any], config: dict[str, Any], *, scrubbed: bool = False) -> list[str]:
     """CAT's ``test_config_match_spec``: ``jsonschema.validate`` (draft from ``$schema``) of the config without
-    ``_``-prefixed keys. ``scrubbed``: errors on replaykit's placeholders (``**REDACTED:...**``) are not judged."""
+    ``_``-prefixed keys. ``scrubbed``: errors on replaykit's placeholders (``**REDACTED:...**``, a ``.invalid`` URL)
+    are not judged."""
     import jsonschema
     from jsonschema.exceptions import SchemaError
 
