@@ -105,11 +105,7 @@ def load_cassette(path: Path) -> CassetteData:
             f"cassette {path} is not UTF-8 text", path=str(path), hint="Restore it from git or re-record."
         ) from exc
     except OSError as exc:
-        raise CassetteError(
-            f"cassette {path} cannot be read: {exc.strerror}",
-            path=str(path),
-            hint=f"Make it readable: chmod u+r {path}",
-        ) from exc
+        raise CassetteError.unreadable("cassette", path, exc) from exc
     # Bulk loading creates no reference cycles: the collector would only rescan the growing heap.
     collecting = gc.isenabled()
     gc.disable()

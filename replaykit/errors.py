@@ -7,6 +7,8 @@ and snapshot differences are *results*, never exceptions.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ReplaykitError(Exception):
     """Base of every error replaykit raises on purpose."""
@@ -56,6 +58,13 @@ class CassetteError(ReplaykitError):
     def __init__(self, message: str, *, path: str, hint: str | None = None, details: list[str] | None = None):
         super().__init__(message, hint=hint, details=details)
         self.path = path
+
+    @classmethod
+    def unreadable(cls, what: str, path: Path, exc: OSError) -> CassetteError:
+        """``what`` (a cassette, the invocation index) at ``path`` exists but the OS refuses to read it."""
+        return cls(
+            f"{what} {path} cannot be read: {exc.strerror}", path=str(path), hint=f"Make it readable: chmod u+r {path}"
+        )
 
 
 class CassetteCorruptError(CassetteError):

@@ -133,11 +133,7 @@ def load_index(directory: Path, *, record_hint: str) -> InvocationIndex:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CassetteError(
-            f"invocation index {path} cannot be read: {exc.strerror}",
-            path=str(path),
-            hint=f"Make it readable: chmod u+r {path}",
-        ) from exc
+        raise CassetteError.unreadable("invocation index", path, exc) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise CassetteCorruptError(
